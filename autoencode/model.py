@@ -1,0 +1,246 @@
+"""The AutoencODE: a constant-width controlled ODE with components turned off.
+
+Discrete model (spec section 1, our reconstruction of the paper's construction):
+explicit Euler with L layers and step h = T / L on states x_k in R^d,
+
+    G_k(x)   = m_k * sigma(W_k (m_k * x) + b_k)
+    reset:   x_{k+1} = m_{k+1} * (x_k + h G_k(x_k))     (default)
+    freeze:  x_{k+1} = x_k + h G_k(x_k)
+
+with m_k the mask of state k (an :class:`~autoencode.architecture.Architecture`).
+Only the active block of W_k (w_k x w_k) and b_k (w_k) is stored, trained and
+regularised, so a layer of width w costs O(w^2) per sample, not O(d^2).
+
+Internally the state is kept in a permuted coordinate system in which every
+mask is a prefix (when the masks form a chain, as in every encoder, autoencoder
+and U-net): a layer then reads a slice ``x[:, :w]`` instead of gathering
+indices, and in reset mode state k is stored as its w_k active columns only. Rows and columns of ``weights[k]`` follow :meth:`AutoencODE.components`.
+Everything a user sees (inputs, outputs, trajectories) is in the original order.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .activations import get_activation
+from .architecture import Architecture
+
+__all__ = ["AutoencODE", "OFF_MODES", "fit_width"]
+
+OFF_MODES = ("reset", "freeze")
+
+
+def fit_width(t: torch.Tensor, w: int) -> torch.Tensor:
+    """The first w columns of t, zero-padded if t has fewer."""
+    n = t.shape[1]
+    return t[:, :w] if n >= w else F.pad(t, (0, w - n))
+
+
+class AutoencODE(nn.Module):
+    """Width-varying residual network embedded in a constant-width Euler flow.
+
+    Parameters
+    ----------
+    arch:
+        The masks of the L+1 states (:class:`Architecture`).
+    T:
+        Final time; the step is h = T / L.
+    activation:
+        Name of sigma (``"tanh"`` default; see ``autoencode.activations``).
+    bias:
+        Whether each layer has a bias b_k.
+    off_mode:
+        ``"reset"`` (a turned-off component loses its value; a true
+        width-varying network) or ``"freeze"`` (it keeps it: the skip connection
+        carries it around the bottleneck, the wrong autoencoder of Fig 10).
+    init_scale:
+        Initial weights are N(0, init_scale^2 / w_k), biases 0.
+    seed:
+        Seed of the initial weights (a private generator; the global RNG is untouched).
+    """
+
+    def __init__(self, arch: Architecture, T: float = 1.0, activation: str = "tanh",
+                 bias: bool = True, off_mode: str = "reset", init_scale: float = 1.0,
+                 seed: int = 0):
+        super().__init__()
+        if not isinstance(arch, Architecture):
+            raise TypeError(f"arch must be an Architecture, got {type(arch).__name__}")
+        if off_mode not in OFF_MODES:
+            raise ValueError(f"off_mode must be one of {OFF_MODES}, got {off_mode!r}")
+        if not (T > 0 and math.isfinite(T)):
+            raise ValueError(f"T must be a positive finite time, got {T}")
+        self.arch = arch
+        self.T = float(T)
+        self.h = self.T / arch.depth
+        self.activation = get_activation(activation)
+        self.off_mode = off_mode
+        self.has_bias = bool(bias)
+
+        order = arch.chain_order()
+        self._prefix = order is not None
+        perm = order if order is not None else torch.arange(arch.dim)
+        self.register_buffer("perm", perm, persistent=False)
+        self.register_buffer("inv_perm", torch.argsort(perm), persistent=False)
+        masks = arch.masks[:, perm]
+        self.register_buffer("masks", masks.to(torch.get_default_dtype()), persistent=False)
+        self._width = [int(w) for w in masks.sum(1)]
+        # Per state: a slice when the mask is a prefix, else the index tensor.
+        self._sel = [slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten()
+                     for k, w in enumerate(self._width)]
+
+        gen = torch.Generator().manual_seed(int(seed))
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for k in range(arch.depth):
+            w = self._width[k]
+            W = torch.randn(w, w, generator=gen) * (init_scale / math.sqrt(w))
+            self.weights.append(nn.Parameter(W.to(torch.get_default_dtype())))
+            if self.has_bias:
+                self.biases.append(nn.Parameter(torch.zeros(w)))
+
+    # -- description ----------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        return self.arch.depth
+
+    @property
+    def dim(self) -> int:
+        return self.arch.dim
+
+    def components(self, k: int) -> torch.Tensor:
+        """Original indices of the rows/columns of ``weights[k]`` (state k's active set)."""
+        return self.perm[self._sel[k]]
+
+    def layer_parameters(self, k: int) -> list[nn.Parameter]:
+        """theta_k: ``[W_k, b_k]`` (or ``[W_k]`` without bias)."""
+        return [self.weights[k], self.biases[k]] if self.has_bias else [self.weights[k]]
+
+    def extra_repr(self) -> str:
+        return (f"{self.arch!r}, T={self.T:g}, h={self.h:g}, activation={self.activation.name}, "
+                f"off_mode={self.off_mode}, bias={self.has_bias}")
+
+    # -- input checks -----------------------------------------------------------
+    def check_input(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
+        """Validate a batch ``[N, d]``: shape, emptiness, NaN/inf. Returns it in the model dtype."""
+        if not isinstance(x, torch.Tensor):
+            x = torch.as_tensor(x)
+        if x.ndim != 2:
+            raise ValueError(f"{name} must have shape [N, d={self.dim}], got {tuple(x.shape)}")
+        if x.shape[1] != self.dim:
+            raise ValueError(f"{name} has last dimension {x.shape[1]}, but the model's state "
+                             f"dimension is d = {self.dim}")
+        if x.shape[0] == 0:
+            raise ValueError(f"{name} is an empty batch (N = 0)")
+        bad = ~torch.isfinite(x)
+        if bad.any():
+            rows = torch.nonzero(bad.any(1)).flatten()
+            raise ValueError(f"{name} contains NaN or inf in {len(rows)} sample(s), "
+                             f"first at row {int(rows[0])}")
+        return x.to(self.weights[0].dtype)
+
+
+    # -- internal representation ------------------------------------------------
+    # Coordinates are permuted so that masks are prefixes (when they form a chain).
+    # With reset and prefixes, state k is stored *compact*, as its first w_k
+    # columns only: the zeros of turned-off components are never materialised,
+    # exactly what a width-varying network stores. Otherwise states are [N, d].
+    @property
+    def compact(self) -> bool:
+        return self._prefix and self.off_mode == "reset"
+
+    def to_internal(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """State k, given in original coordinates ``[N, d]``, in the internal representation."""
+        u = x[:, self.perm] if self._prefix else x
+        if self.compact:
+            return u[:, :self._width[k]]
+        if self.off_mode == "reset" and self._width[k] < self.dim:
+            return u * self.masks[k]
+        return u
+
+    def to_external(self, u: torch.Tensor) -> torch.Tensor:
+        """Back to original coordinates ``[N, d]`` (zeros for turned-off components)."""
+        if u.shape[-1] < self.dim:
+            u = F.pad(u, (0, self.dim - u.shape[-1]))
+        return u[..., self.inv_perm] if self._prefix else u
+
+    # -- one Euler step (internal representation) ----------------------------
+    def pre_activation(self, k: int, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x_k on its active block ``[N, w_k]``, z = W_k x_a + b_k)."""
+        xa = x[:, self._sel[k]]
+        b = self.biases[k] if self.has_bias else None
+        return xa, F.linear(xa, self.weights[k], b)
+
+    def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """x_{k+1} from x_k and the activation a = sigma(z_k)."""
+        if self.compact:
+            return fit_width(x + self.h * a, self._width[k + 1])
+        s = self._sel[k]
+        if self._prefix:   # freeze: the inactive tail is carried through
+            w = self._width[k]
+            return torch.cat([x[:, :w] + self.h * a, x[:, w:]], 1)
+        y = x.index_add(1, s, a, alpha=self.h)
+        return y * self.masks[k + 1] if self.off_mode == "reset" else y
+
+    # -- flows ------------------------------------------------------------------
+    def _flow(self, u: torch.Tensor, start: int, stop: int, keep: bool):
+        states = [u] if keep else None
+        for k in range(start, stop):
+            _, z = self.pre_activation(k, u)
+            u = self.step(k, u, self.activation.fn(z))
+            if keep:
+                states.append(u)
+        return states if keep else u
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The final state x_L ``[N, d]`` of the flow started at x."""
+        x = self.check_input(x)
+        return self.to_external(self._flow(self.to_internal(x, 0), 0, self.depth, keep=False))
+
+    def trajectory(self, x: torch.Tensor) -> torch.Tensor:
+        """All states x_0..x_L as a tensor ``[L+1, N, d]`` (for figures that show phases)."""
+        x = self.check_input(x)
+        states = self._flow(self.to_internal(x, 0), 0, self.depth, keep=True)
+        return torch.stack([self.to_external(u) for u in states])
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The bottleneck state x_b ``[N, d]`` (b = ``arch.bottleneck``)."""
+        x = self.check_input(x)
+        u = self._flow(self.to_internal(x, 0), 0, self.arch.bottleneck, keep=False)
+        return self.to_external(u)
+
+    def latent(self, x: torch.Tensor) -> torch.Tensor:
+        """The active bottleneck components ``[N, w_b]``, in the order of ``arch.active(b)``."""
+        return self.encode(x)[:, self.arch.active(self.arch.bottleneck)]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """x_L from a bottleneck state: ``[N, d]``, or the latent ``[N, w_b]`` of :meth:`latent`."""
+        b = self.arch.bottleneck
+        idx = self.arch.active(b)
+        if z.ndim == 2 and z.shape[1] == len(idx) and len(idx) != self.dim:
+            full = z.new_zeros(z.shape[0], self.dim)
+            full[:, idx] = z
+            z = full
+        z = self.check_input(z, name="z")
+        return self.to_external(self._flow(self.to_internal(z, b), b, self.depth, keep=False))
+
+    # -- cost ---------------------------------------------------------------------
+    def data_loss(self, xL: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """(1/N) sum_i |x_L^i - y^i|^2."""
+        return ((xL - y) ** 2).sum(1).mean()
+
+    def regulariser(self) -> torch.Tensor:
+        """h * sum_k (|W_k|_F^2 + |b_k|^2), the Tikhonov term without lambda."""
+        return self.h * sum((p ** 2).sum() for p in self.parameters())
+
+    def cost(self, x: torch.Tensor, y: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(J, data term, lambda * regulariser) for inputs x and targets y (autograd-friendly)."""
+        y = self.check_input(y, name="y")
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
+        data = self.data_loss(self(x), y)
+        reg = lam * self.regulariser()
+        return data + reg, data, reg
