@@ -11,9 +11,10 @@ A few lines train one::
 Public API: the model (:class:`Architecture`, :class:`AutoencODE`), the
 discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 (:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
-spectrum, data sets and the notebook set-up.
+spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
+entropies), cached training, architecture diagrams and the notebook set-up.
 """
-from . import baselines, datasets, mnist, pmp
+from . import analysis, baselines, cache, datasets, diagrams, experiments2d, mnist, pmp
 from .architecture import Architecture, Segment
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .hessian import HessianSpectrum, hessian_matrix, hessian_spectrum
@@ -25,13 +26,11 @@ __all__ = [
     "Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES",
     "save_checkpoint", "load_checkpoint", "CheckpointError",
     "HessianSpectrum", "hessian_spectrum", "hessian_matrix",
-    "baselines", "datasets", "mnist", "pmp",
+    "analysis", "baselines", "cache", "datasets", "diagrams", "experiments2d", "mnist", "pmp",
 ]
 
-try:  # the notebook helpers (seeds, threads, plot style, quick mode, cache folder)
-    from .notebook import cache_dir, quick_mode, setup  # noqa: F401
-    __all__ += ["setup", "quick_mode", "cache_dir"]
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
+from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode
+
+__all__ += ["setup", "quick_mode", "cache_dir"]
 
 __version__ = "0.1.0"

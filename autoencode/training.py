@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import pmp
 from .checkpoint import load_checkpoint, save_checkpoint

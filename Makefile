@@ -1,0 +1,88 @@
+# autoencode: set-up, book, tests.  Python 3.11 + pip, no conda.
+#
+#   make install     create .venv (python3.11 -m venv) and install requirements.lock + the library
+#   make book        execute every notebook (full mode) and build the HTML book in _build/html
+#   make book-quick  execute every notebook in quick mode (AUTOENCODE_QUICK=1) with papermill
+#                    (or only NB="notebooks/a.ipynb ...")
+#   make execute     re-execute notebooks in place, full mode, to commit them with outputs
+#                    (all of notebooks/*.ipynb, or NB="notebooks/a.ipynb notebooks/b.ipynb")
+#   make test        library tests + notebook tests (papermill quick run + nbval full run)
+#   make bench       run every benchmarks/*.py
+#   make clean       remove _build and caches (keeps .venv; `make distclean` removes it too)
+
+SHELL   := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON  ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+PY      := $(BIN)/python
+DEPS    := $(VENV)/.deps-installed
+STAMP   := $(VENV)/.installed
+# Notebooks for book-quick and execute (default: all of them).
+NB      ?= $(wildcard notebooks/*.ipynb)
+
+.PHONY: install book book-quick execute test bench clean distclean
+
+install: $(STAMP)
+
+# The pinned dependencies: re-installed only when requirements.lock changes.
+$(DEPS): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.lock
+	touch $(DEPS)
+
+# The library (editable, no deps) and the kernel: re-done when the package metadata change.
+# (autoencode/__init__.py is a prerequisite so that an install made before the package
+# had one, which setuptools maps as a namespace package, is redone.)
+$(STAMP): $(DEPS) pyproject.toml $(wildcard autoencode/__init__.py)
+	$(PY) -m pip install -e . --no-deps
+	# Kernel spec "python3" inside the venv (sys.prefix), pointing at the venv's python:
+	# papermill, nbval and jupyter-book all start notebooks on this interpreter.
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (autoencode)"
+	$(PY) -c "from jupyter_client.kernelspec import KernelSpecManager as K; import sys; a = K().get_kernel_spec('python3').argv[0]; print('kernel python3 ->', a); assert a.startswith(sys.prefix), a"
+	touch $(STAMP)
+
+book: install
+	rm -rf _build
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
+
+# Quick mode: every notebook (or NB="...") through papermill into a temporary folder;
+# a cell error fails the notebook, and the target fails if any notebook failed.
+book-quick: install
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; failed=""; \
+	for nb in $(NB); do \
+	  start=$$SECONDS; echo "== $$nb (quick)"; \
+	  if ( cd notebooks && AUTOENCODE_QUICK=1 AUTOENCODE_CACHE="$$tmp/cache" \
+	       ../$(BIN)/papermill --kernel python3 --cwd . --no-progress-bar --log-level WARNING \
+	       "$$(basename $$nb)" "$$tmp/$$(basename $$nb)" ); \
+	  then echo "   ok, $$((SECONDS - start)) s"; \
+	  else echo "   FAILED: $$nb"; failed="$$failed $$nb"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "book-quick failed:$$failed"; exit 1; fi
+
+execute: install
+	@for nb in $(NB); do \
+	  echo "== $$nb (full, in place)"; \
+	  env -u AUTOENCODE_QUICK $(PY) -c 'import sys, time, nbformat, nbclient, pathlib; \
+	p = pathlib.Path(sys.argv[1]); nb = nbformat.read(p, as_version=4); t = time.time(); \
+	nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False, \
+	    resources={"metadata": {"path": str(p.parent)}}).execute(); \
+	nbformat.write(nb, p); print(f"   {time.time() - t:.1f} s")' "$$nb"; \
+	done
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	@shopt -s nullglob; files=(benchmarks/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py yet"; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(PY) "$$f"; done
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) .cache

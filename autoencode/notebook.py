@@ -1,0 +1,109 @@
+"""Set-up shared by every notebook of the book.
+
+Each notebook starts with::
+
+    import autoencode as ae
+    ae.setup()
+
+which makes the run reproducible (seeds, thread count, dtype) and gives all figures
+the same look.  ``quick_mode()`` tells whether the notebook runs in quick mode
+(``AUTOENCODE_QUICK=1``: tiny sizes, a few iterations, used by the tests and by
+``make book-quick``), and ``cache_dir()`` is where notebooks may keep trained models.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["setup", "quick_mode", "cache_dir", "QUICK", "CLASS_COLOURS", "REPO_ROOT"]
+
+#: Repository root: the parent of the package folder.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: True when the environment variable ``AUTOENCODE_QUICK`` is ``"1"`` (read at import).
+QUICK = os.environ.get("AUTOENCODE_QUICK") == "1"
+
+#: Fixed colour per class (class 0, 1, 2, ...), used as matplotlib's colour cycle.
+CLASS_COLOURS = (
+    "#1f5fa8",  # blue
+    "#d1495b",  # red
+    "#2e933c",  # green
+    "#edae49",  # amber
+    "#6a4c93",  # purple
+    "#00798c",  # teal
+    "#8c564b",  # brown
+    "#e377c2",  # pink
+    "#7f7f7f",  # grey
+    "#bcbd22",  # olive
+)
+
+
+def quick_mode() -> bool:
+    """Whether ``AUTOENCODE_QUICK=1`` is set (read now, not at import)."""
+    return os.environ.get("AUTOENCODE_QUICK") == "1"
+
+
+def cache_dir() -> Path:
+    """Folder for cached artefacts (``$AUTOENCODE_CACHE`` or ``<repo>/.cache/autoencode``).
+
+    Created on demand.
+    """
+    path = Path(os.environ.get("AUTOENCODE_CACHE", REPO_ROOT / ".cache" / "autoencode"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _style() -> None:
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(
+        {
+            "font.family": "serif",
+            "font.serif": ["DejaVu Serif", "Times New Roman", "Times", "serif"],
+            "mathtext.fontset": "dejavuserif",
+            "font.size": 9,
+            "axes.titlesize": 9,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            "legend.frameon": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=list(CLASS_COLOURS)),
+            "lines.linewidth": 1.2,
+            "lines.markersize": 3,
+            "scatter.marker": "o",
+            "image.cmap": "viridis",
+            "figure.dpi": 110,
+            "figure.figsize": (6.0, 3.2),
+            "figure.constrained_layout.use": False,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+        }
+    )
+
+
+def setup(seed: int = 0, threads: int = 2) -> None:
+    """Seed ``random``, NumPy and torch, fix threads and dtype, set the figure style.
+
+    Parameters
+    ----------
+    seed:
+        Seed for Python's ``random``, NumPy's global generator and torch.
+    threads:
+        ``torch.set_num_threads(threads)``; the reference machine has 2 cores.
+    """
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.set_default_dtype(torch.float32)
+    _style()

