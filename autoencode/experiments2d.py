@@ -53,12 +53,7 @@ def phase_trajectories(model: AutoencODE, x: torch.Tensor) -> list[tuple[Segment
         if k >= model.depth:                       # last segment: ends at x_L
             out.append((seg, xs[seg.start:].clone()))
             continue
-        comp = model.components(k)                 # rows/columns of weights[k]
-        z = xs[k][:, comp] @ model.weights[k].T
-        if model.has_bias:
-            z = z + model.biases[k]
-        end = xs[k].clone()
-        end[:, comp] += model.h * model.activation.fn(z)
+        end = xs[k] + model.increment(k, xs[k])
         out.append((seg, torch.cat([xs[seg.start:seg.stop], end[None]])))
     return out
 

@@ -168,11 +168,31 @@ class AutoencODE(nn.Module):
         return u[..., self.inv_perm] if self._prefix else u
 
     # -- one Euler step (internal representation) ----------------------------
+    def active_block(self, k: int, t: torch.Tensor) -> torch.Tensor:
+        """The columns of layer k's active set ``[N, w_k]`` of a state or co-state t.
+
+        t is x_k, or p_{k+1} (which in compact storage may be narrower or wider
+        than w_k: missing columns are turned-off components, i.e. zeros).
+        """
+        return fit_width(t, self._width[k]) if self.compact else t[:, self._sel[k]]
+
     def pre_activation(self, k: int, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(x_k on its active block ``[N, w_k]``, z = W_k x_a + b_k)."""
-        xa = x[:, self._sel[k]]
+        xa = self.active_block(k, x)
         b = self.biases[k] if self.has_bias else None
         return xa, F.linear(xa, self.weights[k], b)
+
+    def increment(self, k: int, x: torch.Tensor) -> torch.Tensor:
+        """h G_k(x) in original coordinates ``[N, d]``, for a state x of layer k given as ``[N, d]``.
+
+        The Euler step before the mask of x_{k+1} is applied (figures use it to
+        show the end of a phase before components are turned off).
+        """
+        _, z = self.pre_activation(k, self.to_internal(x, k))
+        ha = self.h * self.activation.fn(z)
+        if not self._prefix:
+            ha = ha.new_zeros(ha.shape[0], self.dim).index_copy(1, self._sel[k], ha)
+        return self.to_external(ha)
 
     def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """x_{k+1} from x_k and the activation a = sigma(z_k)."""

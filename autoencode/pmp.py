@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .model import AutoencODE, fit_width
+from .model import AutoencODE
 
 __all__ = ["Forward", "forward_states", "terminal_costate", "backward_costates",
            "hamiltonian_gradients", "hamiltonian", "cost_and_gradients"]
@@ -73,7 +73,7 @@ def backward_costates(model: AutoencODE, fwd: Forward, pL: torch.Tensor,
     h = model.h
     for k in range(model.depth - 1, -1, -1):
         p_next, s, w = ps[k + 1], model._sel[k], model._width[k]
-        pa = fit_width(p_next, w) if model.compact else p_next[:, s]
+        pa = model.active_block(k, p_next)
         delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
         if model.compact:                       # p_k = p_a + h (dG_k/dx)^T p_a
             p = torch.addmm(pa, delta, model.weights[k], alpha=h)
@@ -94,7 +94,7 @@ def _layer_gradients(model: AutoencODE, fwd: Forward, deltas: list[torch.Tensor]
     """sign * dH_k/dtheta_k for every layer (sign = -1 gives dJ/dtheta_k)."""
     h, grads = model.h, []
     for k in range(model.depth):
-        xa = fwd.xs[k][:, model._sel[k]]
+        xa = model.active_block(k, fwd.xs[k])
         W = model.weights[k]
         layer = [torch.addmm(W, deltas[k].T, xa, beta=-2 * lam * h * sign, alpha=h * sign)]
         if model.has_bias:
@@ -110,7 +110,7 @@ def hamiltonian_gradients(model: AutoencODE, fwd: Forward, ps: list[torch.Tensor
     """dH_k/dtheta_k for every layer, as ``[[dW_0, db_0], ...]`` (no bias: ``[[dW_0], ...]``)."""
     deltas = []
     for k in range(model.depth):
-        pa = fit_width(ps[k + 1], model._width[k]) if model.compact else ps[k + 1][:, model._sel[k]]
+        pa = model.active_block(k, ps[k + 1])
         deltas.append(pa * model.activation.derivative(fwd.zs[k], fwd.acts[k]))
     return _layer_gradients(model, fwd, deltas, lam, sign=1.0)
 
@@ -121,9 +121,8 @@ def hamiltonian(model: AutoencODE, k: int, theta: list[torch.Tensor], x_k: torch
 
     ``theta`` = ``[W, b]`` (or ``[W]``); ``x_k``, ``p_next`` internal; differentiable in theta.
     """
-    s = model._sel[k]
-    xa = x_k[:, s]
-    pa = fit_width(p_next, model._width[k]) if model.compact else p_next[:, s]
+    xa = model.active_block(k, x_k)
+    pa = model.active_block(k, p_next)
     z = xa @ theta[0].T
     if len(theta) > 1:
         z = z + theta[1]

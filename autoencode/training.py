@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from . import pmp
 from .checkpoint import load_checkpoint, save_checkpoint
-from .model import AutoencODE, fit_width
+from .model import AutoencODE
 
 __all__ = ["Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES"]
 
@@ -315,9 +315,8 @@ class ShootingTrainer(Trainer):
                 total = 0.0
                 for k in range(model.depth):
                     theta = model.layer_parameters(k)
-                    xa = fwd.xs[k][:, model._sel[k]]
-                    pa = (fit_width(ps[k + 1], model._width[k]) if model.compact
-                          else ps[k + 1][:, model._sel[k]])
+                    xa = model.active_block(k, fwd.xs[k])
+                    pa = model.active_block(k, ps[k + 1])
                     z = xa @ theta[0].T + (theta[1] if len(theta) > 1 else 0)
                     a = model.activation.fn(z)
                     delta = pa * model.activation.derivative(z, a)

@@ -149,3 +149,15 @@ def test_bad_input_raises_clear_errors():
         model.trajectory(x)
     with pytest.raises(ValueError, match="x has 5 samples but y has 4"):
         model.cost(torch.zeros(5, 3), torch.zeros(4, 3), lam=0.1)
+
+
+@pytest.mark.parametrize("name", ARCHS)
+@pytest.mark.parametrize("mode", ["reset", "freeze"])
+def test_increment_is_the_euler_step_before_the_next_mask(name, mode):
+    arch = ARCHS[name]()
+    model = AutoencODE(arch, T=2.0, off_mode=mode, seed=4).double()
+    traj = model.trajectory(torch.randn(6, arch.dim, dtype=torch.float64)).detach()
+    for k in range(model.depth):
+        step = traj[k] + model.increment(k, traj[k]).detach()
+        expected = step * arch.masks[k + 1] if mode == "reset" else step
+        torch.testing.assert_close(expected, traj[k + 1], rtol=1e-12, atol=1e-12)
