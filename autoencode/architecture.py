@@ -13,12 +13,70 @@ first w entries of the order active. ``order=None`` means first-k.
 """
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 
 __all__ = ["Architecture", "Segment"]
+
+
+# -- argument checks shared by the library (clear errors naming the argument) ----------
+def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
+    """``value`` as an int: an integer, or a float with a whole value (2.0); else a clear error.
+
+    Strings, booleans, NaN/inf and non-whole numbers (2.5) are refused, never truncated.
+    ``hint`` (e.g. ``"(samples per iteration)"``) is appended to the messages.
+    """
+    hint = f" {hint}" if hint else ""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a whole number{hint}, got {value!r} ({type(value).__name__})")
+    if not isinstance(value, numbers.Integral):
+        f = float(value)
+        if not math.isfinite(f) or f != math.floor(f):
+            raise ValueError(f"{name} must be a whole number{hint}, got {value!r}")
+        value = f
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}{hint}, got {value}")
+    return value
+
+
+def _real(value, name: str, minimum: float | None = None, positive: bool = False,
+          hint: str = "") -> float:
+    """``value`` as a finite float: a real number (not a string, bool, complex, NaN or inf)."""
+    hint = f" {hint}" if hint else ""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number{hint}, got {value!r} ({type(value).__name__})")
+    f = float(value)
+    if not math.isfinite(f):
+        raise ValueError(f"{name} must be a finite number{hint}, got {value!r}")
+    if positive and not f > 0:
+        raise ValueError(f"{name} must be positive{hint}, got {value!r}")
+    if minimum is not None and f < minimum:
+        raise ValueError(f"{name} must be a finite number >= {minimum:g}{hint}, got {value!r}")
+    return f
+
+
+def _sequence(value, name: str, what: str = "whole numbers") -> list:
+    """A list from a sequence (list, tuple, 1-D tensor or array); strings and scalars are refused."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of {what}, got {type(value).__name__} {value!r}")
+    if isinstance(value, torch.Tensor) and value.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of {what}, got a tensor of shape "
+                         f"{tuple(value.shape)}")
+    return list(value)
+
+
+def _whole_list(value, name: str, minimum: int | None = None) -> list[int]:
+    items = _sequence(value, name)
+    return [_whole(v, f"{name}[{i}]", minimum) for i, v in enumerate(items)]
 
 
 @dataclass(frozen=True)
@@ -52,13 +110,25 @@ class Architecture:
 
     def __init__(self, masks: torch.Tensor | Sequence[Sequence[bool]],
                  skips: Sequence[tuple[int, int]] = ()):
+        allowed = "masks must be a boolean tensor [L+1, d] or a sequence of L+1 rows of 0/1 values"
         if not isinstance(masks, torch.Tensor):
-            rows = [list(m) for m in masks]
+            if isinstance(masks, (str, bytes)) or not hasattr(masks, "__iter__"):
+                raise TypeError(f"{allowed}, got {type(masks).__name__}")
+            rows = []
+            for k, m in enumerate(masks):
+                if isinstance(m, (str, bytes)) or not hasattr(m, "__iter__"):
+                    raise TypeError(f"{allowed}; row {k} is {type(m).__name__} {m!r}")
+                rows.append(list(m))
             for k, m in enumerate(rows):
                 if rows and len(m) != len(rows[0]):
                     raise ValueError(f"state {k}: mask has {len(m)} entries, expected d = {len(rows[0])}")
             masks = rows
-        masks = torch.as_tensor(masks)
+        try:
+            masks = torch.as_tensor(masks)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise TypeError(f"{allowed} ({e})") from None
+        if masks.is_complex():
+            raise TypeError(f"{allowed}, got complex values")
         if masks.dtype != torch.bool:
             if not torch.all((masks == 0) | (masks == 1)):
                 raise ValueError("masks must be boolean (or 0/1) values")
@@ -80,7 +150,14 @@ class Architecture:
                     f"(components {torch.nonzero(a & ~b).flatten().tolist()} turn off while "
                     f"{torch.nonzero(b & ~a).flatten().tolist()} turn on)")
         self.masks = masks
-        self.skips = [(int(s), int(t)) for s, t in skips]
+        pairs = _sequence(skips, "skips", "(source_state, target_state) pairs")
+        self.skips = []
+        for i, pair in enumerate(pairs):
+            if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+                raise TypeError(f"skips[{i}] must be a (source_state, target_state) pair of whole "
+                                f"numbers, got {pair!r}")
+            self.skips.append((_whole(pair[0], f"skips[{i}] source"),
+                               _whole(pair[1], f"skips[{i}] target")))
         for s, t in self.skips:
             if not (0 <= s < t <= self.depth):
                 raise ValueError(f"skip ({s}, {t}): need 0 <= source < target <= L = {self.depth}")
@@ -94,13 +171,17 @@ class Architecture:
         ``dim`` defaults to ``max(widths)``; ``order`` says which components
         stay active (state k keeps ``order[:widths[k]]``).
         """
-        widths = [int(w) for w in widths]
-        d = int(dim) if dim is not None else max(widths)
-        perm = _check_order(order, d)
-        masks = torch.zeros(len(widths), d, dtype=torch.bool)
+        widths = _whole_list(widths, "widths")
+        if len(widths) < 2:
+            raise ValueError(f"widths must give one width per state, at least 2 (L + 1 with L >= 1 "
+                             f"layer), got {len(widths)}")
         for k, w in enumerate(widths):
             if w <= 0:
                 raise ValueError(f"state {k}: width {w}; widths must be at least 1")
+        d = _whole(dim, "dim", 1) if dim is not None else max(widths)
+        perm = _check_order(order, d)
+        masks = torch.zeros(len(widths), d, dtype=torch.bool)
+        for k, w in enumerate(widths):
             if w > d:
                 raise ValueError(f"state {k}: width {w} exceeds the state dimension d = {d}")
             masks[k, perm[:w]] = True
@@ -118,13 +199,18 @@ class Architecture:
         final state x_L takes the last phase's width. Example: ``[2, 1, 2]``
         with L = 20 gives 7 + 7 + 6 layers with the middle phase of width 1.
         """
-        widths = [int(w) for w in widths]
+        widths = _whole_list(widths, "widths")
+        if not widths:
+            raise ValueError("widths is empty: a width profile needs at least one phase width")
+        L = _whole(L, "L")
+        if L < 1:
+            raise ValueError(f"L must be at least 1 layer, got L = {L}")
         if lengths is None:
             if L < len(widths):
                 raise ValueError(f"L = {L} layers cannot hold {len(widths)} phases")
             q, r = divmod(L, len(widths))
             lengths = [q + (1 if i < r else 0) for i in range(len(widths))]
-        lengths = [int(n) for n in lengths]
+        lengths = _whole_list(lengths, "lengths")
         if len(lengths) != len(widths):
             raise ValueError(f"{len(lengths)} phase lengths for {len(widths)} phase widths")
         if any(n < 1 for n in lengths):
@@ -137,6 +223,10 @@ class Architecture:
     @classmethod
     def neurode(cls, d: int, L: int) -> "Architecture":
         """The plain NeurODE / ResNet: every component on in every layer."""
+        d = _whole(d, "d", 1)
+        L = _whole(L, "L")
+        if L < 1:
+            raise ValueError(f"L must be at least 1 layer, got L = {L}")
         return cls(torch.ones(L + 1, d, dtype=torch.bool))
 
     # -- derived quantities -------------------------------------------------
@@ -219,7 +309,19 @@ class Architecture:
 def _check_order(order, d: int) -> torch.Tensor:
     if order is None:
         return torch.arange(d)
-    perm = torch.as_tensor(order, dtype=torch.long).flatten()
+    allowed = f"order must be a permutation of range({d}) (a sequence of whole numbers)"
+    if isinstance(order, (str, bytes)):
+        raise TypeError(f"{allowed}, got a string")
+    try:
+        perm = torch.as_tensor(order).flatten()
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{allowed} ({e})") from None
+    if perm.dtype == torch.bool or perm.is_complex():
+        raise TypeError(f"{allowed}, got {perm.dtype} values")
+    if perm.is_floating_point():
+        if not bool(torch.all(torch.isfinite(perm) & (perm == perm.floor()))):
+            raise ValueError(f"{allowed}; got non-whole entries")
+    perm = perm.long()
     if perm.numel() != d or not torch.equal(torch.sort(perm).values, torch.arange(d)):
         raise ValueError(f"order must be a permutation of range({d}), got {perm.numel()} entries")
     return perm

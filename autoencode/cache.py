@@ -28,7 +28,13 @@ the model is retrained: it is never used silently.
 While training, the trainer writes its own checkpoint next to the cache file
 (``<name>-<key>.ckpt``); a run that was interrupted (Ctrl-C, a killed kernel)
 resumes from it (``fit(..., resume=True)``) and ends with the same weights as
-an uninterrupted run.
+an uninterrupted run. That checkpoint only ever holds a state whose cost was
+finite (a diverged run keeps its last good state there); one that is
+incomplete, holds NaN/inf, or was written under other settings is moved aside
+(``*.corrupt``, with a :class:`CacheWarning`) and training starts afresh.
+
+One process trains a given run at a time (an advisory lock ``<name>-<key>.lock``);
+a process that has to wait for another says so on stderr, naming the file.
 """
 from __future__ import annotations
 
@@ -38,6 +44,8 @@ import hashlib
 import json
 import math
 import os
+import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +55,7 @@ import torch
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model import AutoencODE
+from .training import _check_structure
 
 __all__ = ["CacheWarning", "CachedRun", "training_modules", "library_fingerprint", "cache_key",
            "cache_path", "cached_fit", "cached_trainer_fit", "MNIST_FULL", "MNIST_QUICK",
@@ -146,6 +155,8 @@ def cache_key(name: str, params: dict, fingerprint: str | None = None) -> str:
 
 
 def _check_name(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (a file-name-safe label), got {type(name).__name__}")
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
         raise ValueError(f"name must be a non-empty file-name-safe string "
                          f"(letters, digits, '-', '_', '.'), got {name!r}")
@@ -154,10 +165,26 @@ def _check_name(name: str) -> str:
 
 def cache_path(name: str, params: dict, cache: str | os.PathLike | None = None) -> Path:
     """Where :func:`cached_fit` stores the run (``<cache>/<name>-<key>.pt``)."""
+    _check_name(name)
     if cache is None:
         from .notebook import cache_dir
         cache = cache_dir()
-    return Path(cache) / f"{_check_name(name)}-{cache_key(name, params)}.pt"
+    return _check_folder(cache) / f"{name}-{cache_key(name, params)}.pt"
+
+
+def _check_folder(cache) -> Path:
+    """``cache`` as a Path, refusing a file (or a path through a file) with a clear error."""
+    if not isinstance(cache, (str, os.PathLike)):
+        raise TypeError(f"cache must be a folder path (str or os.PathLike) or None, "
+                        f"got {type(cache).__name__}")
+    folder = Path(cache)
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ValueError(f"cache must be a folder, but {p} is a file" +
+                                 ("" if p == folder else f" (in the path {folder})"))
+            break
+    return folder
 
 
 def _load(path: Path, key: str, model: AutoencODE) -> dict:
@@ -221,6 +248,11 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     -------
     CachedRun
     """
+    if not callable(build):
+        raise TypeError(f"build must be a function build() -> AutoencODE, got {type(build).__name__}")
+    if not callable(train):
+        raise TypeError(f"train must be a function train(model, checkpoint) -> history, "
+                        f"got {type(train).__name__}")
     path = cache_path(name, params, cache)
     key = path.stem.rsplit("-", 1)[1]
     ckpt = path.with_suffix(".ckpt")
@@ -228,7 +260,7 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     if not isinstance(model, AutoencODE):
         raise TypeError(f"build() must return an AutoencODE, got {type(model).__name__}")
     # One process trains, the others wait for it and load its result.
-    with _exclusive(path.with_suffix(".lock")):
+    with _exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})"):
         if path.exists() and not retrain:
             try:
                 state = _load(path, key, model)
@@ -243,32 +275,48 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
 
 
 @contextlib.contextmanager
-def _exclusive(lock: Path):
-    """An exclusive advisory lock on ``lock`` (POSIX ``flock``; no lock where unavailable)."""
+def _exclusive(lock: Path, what: str = ""):
+    """An exclusive advisory lock on ``lock`` (POSIX ``flock``; no lock where unavailable).
+
+    A process that finds the lock taken prints (on stderr) what it waits for,
+    the lock file and the process holding it, and again when it gets it.
+    """
     try:
         import fcntl
     except ImportError:          # pragma: no cover - not POSIX
         yield
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    with open(lock, "a+") as f:
         try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip()
+            holder = f" (held by {holder})" if holder else ""
+            print(f"autoencode.cache: waiting for another process that is training {what or 'this run'}: "
+                  f"lock file {lock}{holder}; this process will load its result when it finishes",
+                  file=sys.stderr, flush=True)
+            t0 = time.monotonic()
+            fcntl.flock(f, fcntl.LOCK_EX)
+            print(f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
+                  file=sys.stderr, flush=True)
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(f"process {os.getpid()}\n")
+            f.flush()
             yield
         finally:
+            f.truncate(0)
+            f.flush()
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _check_training_checkpoint(ckpt: Path, model: AutoencODE) -> None:
-    """Raise CheckpointError unless ``ckpt`` is a trainer checkpoint of this model's shape."""
-    state = load_checkpoint(ckpt)
-    if state.get("format") != "autoencode-trainer-1":
-        raise CheckpointError(f"{ckpt}: not a trainer checkpoint (format {state.get('format')!r})")
-    weights, own = state.get("model"), model.state_dict()
-    if not isinstance(weights, dict) or set(weights) != set(own) \
-            or any(not isinstance(weights[k], torch.Tensor) or weights[k].shape != own[k].shape
-                   for k in own):
-        raise CheckpointError(f"{ckpt}: the checkpoint's weights do not match the model")
+    """Raise CheckpointError unless ``ckpt`` is a complete trainer checkpoint of this model's shape,
+    with finite weights, history and cost (its settings are checked by the trainer on resume)."""
+    _check_structure(load_checkpoint(ckpt), model, str(ckpt))
 
 
 def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose) -> CachedRun:
@@ -277,8 +325,21 @@ def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose
             _check_training_checkpoint(ckpt, model)
         except CheckpointError as e:
             _move_aside(ckpt, f"unusable training checkpoint {ckpt} ({e})")
-    history = train(model, ckpt)
-    history = {k: [float(v) for v in vals] for k, vals in history.items()}
+    try:
+        history = train(model, ckpt)
+    except CheckpointError as e:     # the trainer refused the file (other settings): start afresh
+        if not ckpt.exists() or str(ckpt) not in str(e):
+            raise
+        _move_aside(ckpt, f"unusable training checkpoint {ckpt} ({e})")
+        model = build()
+        history = train(model, ckpt)
+    if not isinstance(history, dict) or not all(isinstance(v, (list, tuple)) for v in history.values()):
+        raise TypeError(f"{name}: train(model, checkpoint) must return the trainer's history, a dict "
+                        f"of lists, got {type(history).__name__}")
+    try:
+        history = {k: [float(v) for v in vals] for k, vals in history.items()}
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name}: the history returned by train() must hold numbers ({e})") from None
     bad = [float(v) for v in history.get("cost", []) if not math.isfinite(float(v))]
     if bad:
         raise ValueError(f"{name}: the training history contains non-finite costs; not cached")
@@ -306,6 +367,10 @@ def cached_trainer_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     ``fit(x, y, iterations, resume=True)``. ``x``, ``y`` and ``iterations``
     must be determined by ``params`` (they are not hashed themselves).
     """
+    if not callable(make_trainer):
+        raise TypeError(f"make_trainer must be a function make_trainer(model, checkpoint=path) -> trainer, "
+                        f"got {type(make_trainer).__name__}")
+
     def train(model, checkpoint):
         trainer = make_trainer(model, checkpoint=checkpoint)
         return trainer.fit(x, y, iterations=iterations, resume=True)

@@ -82,3 +82,16 @@ def test_invalid_phase_specifications():
         Architecture.from_phases([2, 1, 2], L=10, lengths=[3, 3, 3])
     with pytest.raises(ValueError, match="permutation of range\\(2\\)"):
         Architecture.from_phases([2, 1, 2], L=6, order=[0, 0])
+
+
+def test_whole_numbers_in_any_form_are_accepted_and_others_refused():
+    import numpy as np
+    ref = Architecture.from_phases([2, 1, 2], L=6)
+    assert Architecture.from_phases([2.0, 1, np.int64(2)], L=6.0) == ref
+    assert Architecture.from_widths(torch.tensor([2, 1, 2])) == Architecture.from_widths([2, 1, 2])
+    with pytest.raises(ValueError, match=r"widths\[0\] must be a whole number, got 2.7"):
+        Architecture.from_phases([2.7, 1.2, 2.9], L=6)
+    with pytest.raises(ValueError, match="widths is empty"):
+        Architecture.from_phases([], L=6)
+    with pytest.raises(TypeError, match=r"widths\[0\] must be a whole number"):
+        Architecture.from_widths([True, 1, 2])

@@ -262,3 +262,113 @@ print("TRAINED" if r.trained else "LOADED", c.updates)
     outs = sorted(p.communicate(timeout=300)[0].strip() for p in procs)
     assert all(p.returncode == 0 for p in procs)
     assert outs == ["LOADED 0", "TRAINED 40"], outs
+
+
+def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
+    """While another process holds the lock of a run, the waiter names the run and the lock file."""
+    import fcntl
+    import threading
+    import time
+
+    c = Counter(*problem(), iterations=2)
+    lock = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".lock")
+    result = {}
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)            # "another process" (another open file) holds it
+        worker = threading.Thread(target=lambda: result.setdefault("run", c.fit(tmp_path)))
+        worker.start()
+        err = ""
+        deadline = time.monotonic() + 30
+        while "waiting" not in err and time.monotonic() < deadline:
+            time.sleep(0.02)
+            err += capsys.readouterr().err
+        assert c.trainings == 0                      # it really waits
+        fcntl.flock(held, fcntl.LOCK_UN)
+    worker.join(60)
+    err += capsys.readouterr().err
+    assert "waiting for another process that is training toy" in err
+    assert str(lock) in err and "got the lock" in err
+    assert result["run"].trained and c.trainings == 1
+
+
+def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):
+    x, y = problem()
+
+    def make(model, checkpoint):
+        return ae.ShootingTrainer(model, update="gradient", lr=1e8, lam=1e-3, progress=False,
+                                  checkpoint=checkpoint, checkpoint_every=1)
+
+    def build():
+        return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=6), T=5.0, seed=0)
+
+    seen = []
+    for attempt in range(2):
+        with pytest.raises(ae.TrainingDiverged) as info:
+            cache.cached_trainer_fit("div", {"lr": 1e8}, build, make, x, y, iterations=50, cache=tmp_path,
+                                     verbose=False)
+        seen.append((info.value.iteration, info.value.restored_iteration))
+        ckpt = cache.cache_path("div", {"lr": 1e8}, tmp_path).with_suffix(".ckpt")
+        state = ae.load_checkpoint(ckpt)
+        assert state["iteration"] == info.value.restored_iteration and state["cost"] < float("inf")
+        model = build()
+        model.load_state_dict(state["model"])
+        with torch.no_grad():
+            assert torch.isfinite(model.cost(x, y, 1e-3)[0])
+    assert seen[0] == seen[1]                         # the same place, from the same good state
+    assert not list(tmp_path.glob("*.corrupt")) and not list(tmp_path.glob("div-*.pt"))
+
+
+def test_a_checkpoint_written_under_other_settings_is_set_aside(tmp_path):
+    """A trainer checkpoint the trainer refuses (here: another lr) is moved aside and training restarts."""
+    x, y = problem()
+    c = Counter(x, y)
+
+    class Stop(Exception):
+        pass
+
+    def train(lr, stop_at=None):
+        def run(model, checkpoint):
+            c.trainings += 1
+
+            def stop(trainer, it):
+                if it == stop_at:
+                    raise Stop
+            tr = ae.ShootingTrainer(model, update="adam", lr=lr, lam=1e-3, progress=False,
+                                    checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
+            return tr.fit(x, y, iterations=6, resume=True)
+        return run
+
+    with pytest.raises(Stop):
+        cache.cached_fit("toy", c.params(), c.build, train(0.05, stop_at=3), cache=tmp_path, verbose=False)
+    with pytest.warns(cache.CacheWarning, match="unusable training checkpoint .*written with lr = 0.05, "
+                                                "but this run has lr = 0.01"):
+        run = cache.cached_fit("toy", c.params(), c.build, train(0.01), cache=tmp_path, verbose=False)
+    reference = cache.cached_fit("toy", c.params(), c.build, train(0.01), cache=tmp_path / "ref", verbose=False)
+    assert run.trained and same(weights(run.model), weights(reference.model))
+    assert run.history["cost"] == reference.history["cost"]
+
+
+def test_training_checkpoint_with_nan_weights_restarts(tmp_path):
+    x, y = problem()
+    c = Counter(x, y)
+
+    class Stop(Exception):
+        pass
+
+    def interrupted(model, checkpoint):
+        def stop(trainer, it):
+            if it == 3:
+                raise Stop
+        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
+                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
+        return tr.fit(x, y, iterations=6, resume=True)
+
+    with pytest.raises(Stop):
+        cache.cached_fit("toy", c.params(), c.build, interrupted, cache=tmp_path, verbose=False)
+    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+    state = ae.load_checkpoint(ckpt)
+    state["model"]["weights.1"].fill_(float("nan"))
+    ae.save_checkpoint(ckpt, state)
+    with pytest.warns(cache.CacheWarning, match="weights contain NaN or inf"):
+        run = c.fit(tmp_path)
+    assert run.trained and c.updates == 6

@@ -125,25 +125,152 @@ def test_interrupted_run_is_saved_and_resumes(clusters, tmp_path):
         assert torch.equal(p, q)
 
 
-def test_nan_cost_stops_with_the_iteration_and_keeps_the_last_finite_state(clusters, tmp_path):
+def test_interrupt_inside_an_update_goes_back_to_a_consistent_state(clusters, tmp_path):
+    """Ctrl-C in the middle of an update: the half-made update is undone and the run resumes bit for bit."""
+    x, y = clusters
+    path = tmp_path / "cut.pt"
+
+    def make():
+        return ShootingTrainer(fig4_model(), update="adam", lr=0.05, batch_size=16, seed=1, progress=False,
+                               checkpoint=path, checkpoint_every=100)
+
+    tr = make()
+    original = tr.update
+
+    def update_then_interrupt(xb, yb):
+        out = original(xb, yb)                   # the weights and the optimizer have moved...
+        if tr.iteration == 3:
+            raise KeyboardInterrupt              # ...but the iteration was not counted
+        return out
+
+    tr.update = update_then_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        tr.fit(x, y, 8)
+    assert tr.iteration == 3 and len(tr.history["cost"]) == 3
+    assert ae.load_checkpoint(path)["iteration"] == 3
+    resumed = make()
+    resumed.fit(x, y, 8, resume=True)
+    straight = make()
+    straight.checkpoint = None
+    straight.fit(x, y, 8)
+    assert resumed.history == straight.history
+    for p, q in zip(resumed.model.parameters(), straight.model.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_nan_cost_goes_back_to_the_last_state_with_a_finite_cost(clusters, tmp_path):
+    """Weights, optimizer state, sampler, iteration count and history all return to iteration 4."""
     x, y = clusters
     path = tmp_path / "diverged.pt"
-    saved = {}
+    seen = {}
 
     def poison(tr, it):
+        seen[it] = [p.detach().clone() for p in tr.model.parameters()]
         if it == 5:
-            saved["weights"] = [p.detach().clone() for p in tr.model.parameters()]
             with torch.no_grad():
                 tr.model.weights[3][0, 0] = float("nan")
 
-    tr = ShootingTrainer(fig4_model(), update="gradient", lr=0.5, progress=False, checkpoint=path,
-                         checkpoint_every=100, callbacks=[poison])
-    with pytest.raises(TrainingDiverged, match="cost is nan at iteration 5"):
+    def make(callbacks=()):
+        return ShootingTrainer(fig4_model(), update="adam", lr=0.05, batch_size=16, seed=2, progress=False,
+                               checkpoint=path, checkpoint_every=100, callbacks=list(callbacks))
+
+    tr = make([poison])
+    with pytest.raises(TrainingDiverged, match="cost is nan at iteration 5") as info:
         tr.fit(x, y, 10)
-    assert all(torch.isfinite(p).all() for p in tr.model.parameters())
+    assert info.value.iteration == 5 and math.isnan(info.value.cost)
+    assert info.value.restored_iteration == 4
+    assert tr.iteration == 4 and len(tr.history["cost"]) == 4
+    for p, q in zip(tr.model.parameters(), seen[4]):
+        assert torch.equal(p, q)
     state = ae.load_checkpoint(path)
-    assert state["iteration"] == 5
+    assert state["iteration"] == 4 and math.isfinite(state["cost"])
     assert all(torch.isfinite(v).all() for v in state["model"].values())
+    # from there, the same trainer (and a resumed one) continue exactly as an untouched run
+    straight = make()
+    straight.checkpoint = None
+    straight.fit(x, y, 10)
+    tr.callbacks = []
+    tr.fit(x, y, 10)
+    resumed = make()
+    resumed.checkpoint = tmp_path / "copy.pt"
+    ae.save_checkpoint(resumed.checkpoint, state)
+    resumed.fit(x, y, 10, resume=True)
+    for other in (tr, resumed):
+        assert other.history == straight.history
+        for p, q in zip(other.model.parameters(), straight.model.parameters()):
+            assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, p: ShootingTrainer(m, update="gradient", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1),
+    lambda m, p: ShootingTrainer(m, update="adam", lr=1e30, progress=False, checkpoint=p, checkpoint_every=1),
+    lambda m, p: AdamTrainer(m, optimizer="sgd", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1),
+], ids=["gradient-1e8", "adam-1e30", "autograd-sgd-1e8"])
+def test_huge_lr_diverges_and_the_checkpoint_holds_a_finite_cost(clusters, tmp_path, make):
+    x, y = clusters
+    path = tmp_path / "run.pt"
+    tr = make(fig4_model(), path)
+    with pytest.raises(TrainingDiverged, match=r"cost is (inf|nan) at iteration \d+: the trainer went back") as info:
+        tr.fit(x, y, 40)
+    e = info.value
+    assert e.restored_iteration == e.iteration - 1 == tr.iteration
+    assert math.isfinite(tr.evaluate(x, y)["cost"])
+    state = ae.load_checkpoint(path)
+    assert state["iteration"] == tr.iteration and math.isfinite(state["cost"])
+    assert len(state["history"]["cost"]) == tr.iteration
+    back = fig4_model(seed=5)
+    back.load_state_dict(state["model"])
+    with torch.no_grad():
+        assert math.isfinite(float(back.cost(x, y, tr.lam)[0]))
+    # resuming goes back into the good state, not into the bad one, and diverges at the same place
+    again = make(fig4_model(seed=7), path)
+    with pytest.raises(TrainingDiverged) as info2:
+        again.fit(x, y, 40, resume=True)
+    assert info2.value.iteration == e.iteration and info2.value.restored_iteration == e.restored_iteration
+
+
+def test_infinite_lr_is_refused_and_an_optimizer_forced_to_inf_diverges_cleanly(clusters, tmp_path):
+    x, y = clusters
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        ShootingTrainer(fig4_model(), lr=float("inf"))
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        AdamTrainer(fig4_model(), lr=float("inf"))
+    path = tmp_path / "inf.pt"
+    tr = ShootingTrainer(fig4_model(), update="gradient", lr=0.1, progress=False, checkpoint=path)
+    for group in tr.optimizer.param_groups:
+        group["lr"] = float("inf")
+    with pytest.raises(TrainingDiverged, match="cost is nan at iteration 1") as info:
+        tr.fit(x, y, 5)
+    assert info.value.restored_iteration == 0 and tr.iteration == 0 and tr.history["cost"] == []
+    for p, q in zip(tr.model.parameters(), fig4_model().parameters()):
+        assert torch.equal(p, q)
+    assert ae.load_checkpoint(path)["iteration"] == 0
+
+
+def test_bad_final_weights_are_caught(clusters):
+    """The weights left by the last update are evaluated once: a non-finite cost there is divergence too."""
+    x, y = clusters
+    tr = ShootingTrainer(fig4_model(), update="gradient", lr=1e8, progress=False)
+    with pytest.raises(TrainingDiverged) as info:
+        tr.fit(x, y, 200)
+    stop = info.value.iteration
+    tr2 = ShootingTrainer(fig4_model(), update="gradient", lr=1e8, progress=False)
+    with pytest.raises(TrainingDiverged, match=f"at iteration {stop}") as info2:
+        tr2.fit(x, y, stop)                      # the bad state is the final one
+    assert tr2.iteration == stop - 1 and info2.value.restored_iteration == stop - 1
+
+
+def test_no_finite_state_at_all(clusters, tmp_path):
+    x, y = clusters
+    model = fig4_model()
+    with torch.no_grad():
+        model.weights[0].fill_(float("inf"))
+    path = tmp_path / "never.pt"
+    tr = ShootingTrainer(model, progress=False, checkpoint=path)
+    with pytest.raises(TrainingDiverged, match="no state with a finite cost") as info:
+        tr.fit(x, y, 3)
+    assert info.value.iteration == 0 and info.value.restored_iteration is None
+    assert not path.exists()
 
 
 def test_checkpoint_of_another_trainer_or_model_is_refused(clusters, tmp_path):
@@ -153,7 +280,7 @@ def test_checkpoint_of_another_trainer_or_model_is_refused(clusters, tmp_path):
     with pytest.raises(ValueError, match="written by a 'shooting' trainer"):
         AdamTrainer(fig4_model(), progress=False).restore(path)
     other = AutoencODE(Architecture.from_phases([2, 1, 2], L=9), T=5.0)
-    with pytest.raises(ValueError, match="do not match this model's architecture"):
+    with pytest.raises(ae.checkpoint.CheckpointMismatch, match="another architecture .field 'masks'."):
         ShootingTrainer(other, progress=False).restore(path)
 
 
