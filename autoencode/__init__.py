@@ -12,21 +12,25 @@ Public API: the model (:class:`Architecture`, :class:`AutoencODE`), the
 discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 (:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
 spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
-entropies), cached training, architecture diagrams and the notebook set-up.
+entropies), cached training, architecture diagrams, the notebook set-up, the figures'
+claims (:mod:`autoencode.claims`) and the reported numbers' check against their committed
+values (:class:`Report`).
 """
-from . import analysis, baselines, cache, datasets, diagrams, experiments2d, mnist, pmp
+from . import analysis, baselines, cache, claims, datasets, diagrams, experiments2d, mnist, pmp
 from .architecture import Architecture, Segment
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
 from .hessian import HessianSpectrum, hessian_matrix, hessian_spectrum
 from .model import OFF_MODES, AutoencODE
+from .reproduction import Report, ReproductionError
 from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDiverged
 
 __all__ = [
     "Architecture", "Segment", "AutoencODE", "OFF_MODES",
     "Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES",
-    "save_checkpoint", "load_checkpoint", "CheckpointError",
+    "save_checkpoint", "load_checkpoint", "CheckpointError", "CheckpointMismatch",
     "HessianSpectrum", "hessian_spectrum", "hessian_matrix",
-    "analysis", "baselines", "cache", "datasets", "diagrams", "experiments2d", "mnist", "pmp",
+    "Report", "ReproductionError",
+    "analysis", "baselines", "cache", "claims", "datasets", "diagrams", "experiments2d", "mnist", "pmp",
 ]
 
 from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode

@@ -27,11 +27,14 @@ from torch import nn
 from torch.nn import functional as F
 
 from .activations import get_activation
-from .architecture import Architecture
+from .architecture import Architecture, _real, _whole
 
-__all__ = ["AutoencODE", "OFF_MODES", "fit_width"]
+__all__ = ["AutoencODE", "OFF_MODES", "INITS", "fit_width"]
 
 OFF_MODES = ("reset", "freeze")
+
+#: Initialisations of the trained entries (``AutoencODE(init=...)``).
+INITS = ("normal", "constant")
 
 
 def fit_width(t: torch.Tensor, w: int) -> torch.Tensor:
@@ -58,21 +61,35 @@ class AutoencODE(nn.Module):
         width-varying network) or ``"freeze"`` (it keeps it: the skip connection
         carries it around the bottleneck, the wrong autoencoder of Fig 10).
     init_scale:
-        Initial weights are N(0, init_scale^2 / w_k), biases 0.
+        With ``init="normal"``: initial weights are N(0, init_scale^2 / w_k), biases 0.
+        With ``init="constant"``: every trained entry (weights, and biases if
+        ``bias``) equals init_scale.
     seed:
         Seed of the initial weights (a private generator; the global RNG is untouched).
+        Unused by ``init="constant"``.
+    init:
+        ``"normal"`` (default, see init_scale) or ``"constant"``: e.g.
+        ``init="constant", init_scale=1.0, bias=False`` starts from theta = 1, as
+        the earlier paper's code (Bonnet, Cipriani, Fornasier, Huang 2021) does.
     """
 
     def __init__(self, arch: Architecture, T: float = 1.0, activation: str = "tanh",
                  bias: bool = True, off_mode: str = "reset", init_scale: float = 1.0,
-                 seed: int = 0):
+                 seed: int = 0, init: str = "normal"):
         super().__init__()
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if not isinstance(arch, Architecture):
             raise TypeError(f"arch must be an Architecture, got {type(arch).__name__}")
         if off_mode not in OFF_MODES:
             raise ValueError(f"off_mode must be one of {OFF_MODES}, got {off_mode!r}")
+        T = _real(T, "T", hint="(the final time, > 0)")
         if not (T > 0 and math.isfinite(T)):
             raise ValueError(f"T must be a positive finite time, got {T}")
+        init_scale = _real(init_scale, "init_scale", hint="(scale of the initial weights)")
+        seed = _whole(seed, "seed", hint="(seed of the initial weights)")
+        if not isinstance(bias, bool) and bias not in (0, 1):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
         self.arch = arch
         self.T = float(T)
         self.h = self.T / arch.depth
@@ -97,10 +114,14 @@ class AutoencODE(nn.Module):
         self.biases = nn.ParameterList()
         for k in range(arch.depth):
             w = self._width[k]
-            W = torch.randn(w, w, generator=gen) * (init_scale / math.sqrt(w))
+            if init == "constant":
+                W = torch.full((w, w), float(init_scale))
+            else:
+                W = torch.randn(w, w, generator=gen) * (init_scale / math.sqrt(w))
             self.weights.append(nn.Parameter(W.to(torch.get_default_dtype())))
             if self.has_bias:
-                self.biases.append(nn.Parameter(torch.zeros(w)))
+                b = torch.full((w,), float(init_scale)) if init == "constant" else torch.zeros(w)
+                self.biases.append(nn.Parameter(b))
 
     # -- description ----------------------------------------------------------
     @property
@@ -127,7 +148,14 @@ class AutoencODE(nn.Module):
     def check_input(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
         """Validate a batch ``[N, d]``: shape, emptiness, NaN/inf. Returns it in the model dtype."""
         if not isinstance(x, torch.Tensor):
-            x = torch.as_tensor(x)
+            try:
+                x = torch.as_tensor(x)
+            except (TypeError, ValueError, RuntimeError) as e:
+                raise TypeError(f"{name} must be a tensor [N, d={self.dim}] of real numbers, "
+                                f"got {type(x).__name__} ({e})") from None
+        if x.is_complex():
+            raise TypeError(f"{name} is complex ({x.dtype}); the model takes real tensors "
+                            f"(pass x.real or x.abs() explicitly)")
         if x.ndim != 2:
             raise ValueError(f"{name} must have shape [N, d={self.dim}], got {tuple(x.shape)}")
         if x.shape[1] != self.dim:
@@ -238,6 +266,9 @@ class AutoencODE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """x_L from a bottleneck state: ``[N, d]``, or the latent ``[N, w_b]`` of :meth:`latent`."""
+        if not isinstance(z, torch.Tensor):
+            raise TypeError(f"z must be a torch.Tensor ([N, d={self.dim}] or the latent [N, w_b]), got "
+                            f"{type(z).__name__}; convert it with torch.as_tensor(z)")
         b = self.arch.bottleneck
         idx = self.arch.active(b)
         if z.ndim == 2 and z.shape[1] == len(idx) and len(idx) != self.dim:
@@ -258,6 +289,8 @@ class AutoencODE(nn.Module):
 
     def cost(self, x: torch.Tensor, y: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(J, data term, lambda * regulariser) for inputs x and targets y (autograd-friendly)."""
+        if isinstance(lam, (bool, str, bytes)) or lam is None:
+            raise TypeError(f"lam must be a real number (the Tikhonov weight), got {lam!r}")
         y = self.check_input(y, name="y")
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")

@@ -114,6 +114,40 @@ def test_step_and_initialisation():
     assert not torch.equal(model.weights[0], other.weights[0])
 
 
+def test_init_normal_is_the_default_and_unchanged():
+    arch = Architecture.from_phases([3, 2, 3], L=6)
+    default = AutoencODE(arch, seed=5, init_scale=2.0)
+    normal = AutoencODE(arch, seed=5, init_scale=2.0, init="normal")
+    assert all(torch.equal(a, b) for a, b in zip(default.parameters(), normal.parameters()))
+    # The draw is N(0, init_scale^2 / w_k) from a private generator, layer after layer; biases 0.
+    gen = torch.Generator().manual_seed(5)
+    for k, W in enumerate(default.weights):
+        w = arch.widths[k]
+        assert torch.equal(W.detach(), torch.randn(w, w, generator=gen) * (2.0 / math.sqrt(w)))
+        assert torch.equal(default.biases[k].detach(), torch.zeros(w))
+
+
+def test_init_constant_sets_every_trained_entry():
+    arch = Architecture.from_phases([3, 2, 3], L=6)
+    model = AutoencODE(arch, init="constant", init_scale=0.5, seed=7)
+    assert [tuple(W.shape) for W in model.weights] == [(w, w) for w in arch.widths[:-1]]
+    assert len(model.biases) == arch.depth
+    assert all(torch.all(p == 0.5) for p in model.parameters())
+    assert all(p.dtype == torch.get_default_dtype() for p in model.parameters())
+    other_seed = AutoencODE(arch, init="constant", init_scale=0.5, seed=8)
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), other_seed.parameters()))
+    # The earlier paper's network: no bias, theta = 1, so x_{k+1} = x_k + h tanh(1 1^T x_k).
+    ones = AutoencODE(Architecture.neurode(2, 9), T=0.9, bias=False, init="constant", init_scale=1.0)
+    assert len(ones.biases) == 0 and all(torch.equal(W, torch.ones(2, 2)) for W in ones.weights)
+    x = torch.tensor([[-1.0, -1.0], [1.0, 1.2], [0.3, -0.1]], dtype=torch.float64)
+    ref = x.clone()
+    for _ in range(9):
+        ref = ref + 0.1 * torch.tanh(ref.sum(1, keepdim=True)).expand(-1, 2)
+    torch.testing.assert_close(ones.double()(x).detach(), ref, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"init must be one of \('normal', 'constant'\), got 'zeros'"):
+        AutoencODE(arch, init="zeros")
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "softplus", "relu", "identity"])
 def test_activations_by_name(activation):
     model = AutoencODE(Architecture.neurode(2, 3), activation=activation)

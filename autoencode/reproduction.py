@@ -1,0 +1,340 @@
+"""Numbers a notebook reports, checked against their committed values with a tolerance.
+
+Training amplifies round-off, and round-off depends on the CPU (vectorised kernels,
+BLAS build): a number a notebook prints is not reproduced digit for digit on another
+machine. So the book never compares such numbers byte for byte. Instead every number a
+page reports goes through a :class:`Report`::
+
+    report = ae.Report("fig06_reconstruction_2d", parameters=globals())
+    report("fig6_mse_ours", mse)          # glued for the prose, and recorded
+    ...
+    report.check()                        # in a cell marked `# NBVAL_CHECK_OUTPUT`
+
+and ``notebooks/reference/<notebook>.toml`` holds, per quantity, its **committed value**
+(the value in the committed notebook), its **tolerance** and **why** (the reason, with
+the measured spread that justifies it). :meth:`Report.check` compares every recorded
+value with its committed value and prints only the committed values and tolerances,
+which are the same on every machine, so nbval can compare that output exactly.
+
+The check applies to the book's own run: in quick mode, or when a parameter listed in
+the reference file's ``[parameters]`` has another value, it says so and is skipped (the
+figure's claims are still asserted by the notebook's own checks).
+
+A reference file::
+
+    [parameters]                  # the book's values; any other value skips the check
+    iterations = 600
+    [tolerances]                  # pattern (fnmatch) -> tolerance; the first match wins
+    "fig6_mse_*" = { rel = 0.1, why = "training; native vs AVX2 kernels differ by 2 %" }
+    "fig6_n_test" = { exact = true, why = "a parameter" }
+    [committed]                   # written by `make execute`
+    fig6_mse_ours = 0.000633
+
+A value passes when ``|measured - committed| <= abs + rel * |committed|``.
+
+``make execute`` re-executes notebooks with ``AUTOENCODE_UPDATE_REFERENCE=1``: the book
+run then writes its values into ``[committed]`` (the tolerances stay), so the committed
+notebook and its reference file always agree, and ``git diff notebooks/reference`` shows
+how far the numbers moved.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import os
+import sys
+import textwrap
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["Report", "Tolerance", "ReproductionError", "reference_path", "load_reference",
+           "tolerance_for", "committed_glue", "REFERENCE_DIR"]
+
+#: Folder of the reference files (one per notebook).
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "reference"
+
+_RECORD = "application/papermill.record/text/plain"
+
+
+class ReproductionError(AssertionError):
+    """A reported number is outside its tolerance, or has no reference entry."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """``|measured - committed| <= abs + rel * |committed|``, or equality when ``exact``."""
+    pattern: str
+    why: str
+    rel: float = 0.0
+    abs: float = 0.0
+    exact: bool = False
+
+    def holds(self, measured: Any, committed: Any) -> bool:
+        if self.exact or isinstance(committed, str) or isinstance(measured, str):
+            return measured == committed
+        m, c = float(measured), float(committed)
+        if not (math.isfinite(m) and math.isfinite(c)):
+            return m == c
+        return abs(m - c) <= self.abs + self.rel * abs(c)
+
+    def describe(self) -> str:
+        if self.exact:
+            return "exact"
+        parts = []
+        if self.rel:
+            parts.append(f"{self.rel * 100:g} %")
+        if self.abs:
+            parts.append(f"{self.abs:g}")
+        return "±" + " + ".join(parts) if parts else "±0"
+
+
+def reference_path(notebook: str) -> Path:
+    """``notebooks/reference/<notebook>.toml`` (``$AUTOENCODE_REFERENCE`` overrides the folder)."""
+    folder = Path(os.environ.get("AUTOENCODE_REFERENCE", REFERENCE_DIR))
+    return folder / f"{notebook}.toml"
+
+
+def load_reference(notebook: str) -> dict:
+    """The parsed reference file of a notebook, with ``tolerances`` as :class:`Tolerance` s."""
+    path = reference_path(notebook)
+    if not path.is_file():
+        raise ReproductionError(f"no reference file {path} for notebook {notebook!r}: create it "
+                                f"(see autoencode/reproduction.py for its format)")
+    with path.open("rb") as f:
+        ref = tomllib.load(f)
+    tolerances = []
+    for pattern, spec in ref.get("tolerances", {}).items():
+        unknown = set(spec) - {"rel", "abs", "exact", "why"}
+        if unknown or not spec.get("why"):
+            raise ReproductionError(f"{path}: tolerance {pattern!r} needs a 'why' and only "
+                                    f"rel/abs/exact (unknown keys: {sorted(unknown)})")
+        tolerances.append(Tolerance(pattern=pattern, why=spec["why"], rel=float(spec.get("rel", 0)),
+                                    abs=float(spec.get("abs", 0)), exact=bool(spec.get("exact", False))))
+    return {"path": path, "parameters": ref.get("parameters", {}), "tolerances": tolerances,
+            "committed": ref.get("committed", {})}
+
+
+def tolerance_for(reference: dict, name: str) -> Tolerance:
+    for tol in reference["tolerances"]:
+        if fnmatch.fnmatchcase(name, tol.pattern):
+            return tol
+    raise ReproductionError(f"{reference['path']}: no tolerance matches the quantity {name!r}; "
+                            f"add one under [tolerances] with its reason")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, bool) or isinstance(v, int):
+        return str(v)
+    return f"{float(v):.4g}"
+
+
+class Report:
+    """Records the numbers a notebook reports and checks them against the reference file.
+
+    Parameters
+    ----------
+    notebook:
+        The notebook's file name without ``.ipynb``; names the reference file.
+    parameters:
+        The notebook's parameter values (``globals()`` is fine): only the names listed in
+        the reference file's ``[parameters]`` are compared with the book's values.
+    """
+
+    def __init__(self, notebook: str, parameters: Mapping[str, Any] | None = None):
+        from .notebook import quick_mode
+
+        self.notebook = notebook
+        self.reference = load_reference(notebook)
+        self.values: dict[str, Any] = {}
+        self.quick = quick_mode()
+        params = dict(parameters or {})
+        self.differences = [
+            (k, params[k], book) for k, book in self.reference["parameters"].items()
+            if k in params and not _same(params[k], book)
+        ]
+        missing = [k for k in self.reference["parameters"] if k not in params]
+        if parameters is not None and missing:
+            raise ReproductionError(f"parameters {missing} of {self.reference['path'].name} are not "
+                                    f"among the notebook's parameters")
+
+    @property
+    def is_book_run(self) -> bool:
+        """Full mode with the book's parameters: the committed values apply."""
+        return not self.quick and not self.differences
+
+    def skip_reason(self) -> str | None:
+        if self.quick:
+            return "quick mode (AUTOENCODE_QUICK=1): the committed values are for the full run"
+        if self.differences:
+            diff = ", ".join(f"{k} = {v!r} (book: {b!r})" for k, v, b in self.differences)
+            return f"the parameters differ from the book's: {diff}"
+        return None
+
+    def __call__(self, name: str, value: Any, glue: bool = True) -> Any:
+        """Record ``value`` under ``name`` (and glue it for the prose, not displayed)."""
+        if isinstance(value, (int, float, str)):
+            pass
+        elif hasattr(value, "item"):          # 0-d tensors and NumPy scalars
+            value = value.item()
+        else:
+            raise TypeError(f"report {name!r}: a number or a string, got {type(value).__name__}")
+        if name in self.values:
+            raise ReproductionError(f"{name!r} reported twice")
+        self.values[name] = value
+        if glue:
+            from myst_nb import glue as _glue
+            _glue(name, value, display=False)
+        return value
+
+    def claims(self, *claims) -> bool:
+        """Assert the figure's claims (:mod:`autoencode.claims`) in the book's run.
+
+        Quick mode: not checked (too few iterations). Other parameters: each claim is
+        printed with its value, and not asserted, since the thresholds were set for the
+        book's parameters. Returns whether they were asserted.
+        """
+        from .claims import assert_claims
+
+        flat = [c for group in claims for c in (group if isinstance(group, (list, tuple)) else [group])]
+        if self.quick:
+            print(f"{len(flat)} claims not checked: quick mode.")
+            return False
+        if self.differences:
+            print(f"The parameters differ from the book's ({self.skip_reason().split(': ', 1)[1]}): "
+                  f"the figure's claims are reported, not asserted.")
+            for c in flat:
+                print(f"  {c}")
+            return False
+        assert_claims(flat)
+        print(f"{len(flat)} claims hold:")
+        for c in flat:
+            print(f"  {c.statement}")
+        return True
+
+    def check(self, show: bool = True) -> bool:
+        """Compare every recorded value with its committed value (book run only).
+
+        Prints the committed values and tolerances (machine-independent); raises
+        :class:`ReproductionError` listing every quantity out of tolerance or missing.
+        Returns whether the comparison was made (False: skipped, and says why).
+        """
+        dump = os.environ.get("AUTOENCODE_REPORT_DUMP")   # scripts/measure_spread.py
+        if dump:
+            Path(dump).mkdir(parents=True, exist_ok=True)
+            (Path(dump) / f"{self.notebook}.json").write_text(json.dumps(self.values, indent=1))
+        reason = self.skip_reason()
+        if reason is not None:
+            print(f"Reproduction check skipped: {reason}.")
+            return False
+        if os.environ.get("AUTOENCODE_UPDATE_REFERENCE") == "1":   # `make execute`
+            for name in self.values:
+                tolerance_for(self.reference, name)              # every quantity needs one
+            _write_committed(self.reference["path"], self.values)
+            self.reference = load_reference(self.notebook)
+        ref, committed = self.reference, self.reference["committed"]
+        problems, rows = [], []
+        for name, value in self.values.items():
+            tol = tolerance_for(ref, name)
+            if name not in committed:
+                problems.append(f"{name}: measured {_fmt(value)}, but no committed value in "
+                                f"{ref['path'].name}")
+                continue
+            if not tol.holds(value, committed[name]):
+                problems.append(f"{name}: measured {_fmt(value)}, committed {_fmt(committed[name])}, "
+                                f"tolerance {tol.describe()} ({tol.why})")
+            rows.append((name, committed[name], tol))
+        stale = sorted(set(committed) - set(self.values))
+        if stale:
+            problems.append(f"committed but not reported by this run: {stale}")
+        if problems:
+            raise ReproductionError(
+                f"{len(problems)} reported number(s) of {self.notebook} disagree with "
+                f"{ref['path']}:\n  " + "\n  ".join(problems) +
+                f"\nIf the change is intended, re-execute the notebook (`make execute "
+                f"NB=notebooks/{self.notebook}.ipynb`), which writes the new values into the "
+                "reference file, and review `git diff notebooks/reference`.")
+        if show:
+            print(f"Reproduction check: {len(rows)} reported numbers within their tolerances of the "
+                  f"committed values ({ref['path'].parent.name}/{ref['path'].name}).")
+            groups: dict[tuple[str, str], list[str]] = {}
+            for name, value, tol in rows:
+                groups.setdefault((tol.describe(), tol.why), []).append(f"{name} = {_fmt(value)}")
+            for (tolerance, why), items in groups.items():
+                print(f"{tolerance}  [{why}]")
+                print(textwrap.fill(", ".join(items), width=100, initial_indent="    ",
+                                    subsequent_indent="    "))
+        return True
+
+
+def committed_glue(notebook_path: str | os.PathLike) -> dict[str, Any]:
+    """The glued values of an executed notebook file: ``{name: number or string}``."""
+    import nbformat
+
+    nb = nbformat.read(Path(notebook_path), as_version=4)
+    out = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = o.get("data", {})
+            if not name or _RECORD not in data:
+                continue
+            text = data[_RECORD]
+            try:
+                value = json.loads(text)
+            except ValueError:
+                try:
+                    import ast
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    continue          # a table or another object: not a number
+            if isinstance(value, (int, float, str)):
+                out[name] = value
+    return out
+
+
+def _write_committed(path: Path, values: Mapping[str, Any]) -> None:
+    """Replace the ``[committed]`` table of a reference file (everything above it is kept)."""
+    text = path.read_text()
+    head = text.split("\n[committed]", 1)[0].rstrip("\n")
+    lines = ["", "[committed]",
+             "# Written by `make execute` (AUTOENCODE_UPDATE_REFERENCE=1): the values of the committed run."]
+    for name in sorted(values):
+        v = values[name]
+        lines.append(f"{name} = {json.dumps(v) if isinstance(v, str) else repr(v)}")
+    path.write_text(head + "\n" + "\n".join(lines) + "\n")
+
+
+def _main(argv: list[str]) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m autoencode.reproduction",
+                                 description="Reference values of the book's notebooks.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    show = sub.add_parser("show", help="print a notebook's quantities, committed values, tolerances, why")
+    show.add_argument("notebooks", nargs="+")
+    a = ap.parse_args(argv)
+    for nb in a.notebooks:
+        ref = load_reference(Path(nb).stem)
+        print(f"# {Path(nb).stem}")
+        for name, value in sorted(ref["committed"].items()):
+            tol = tolerance_for(ref, name)
+            print(f"{name:<32} {_fmt(value):>10}  {tol.describe():>10}  {tol.why}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,157 @@
+"""Every figure's claim (autoencode.claims) fails where it must: on the untrained model, or
+for Fig 10 on the wrong model. The notebooks assert the same claims on the trained models, so
+a claim that held here would be no claim at all.
+
+The set-ups are the notebooks' (same architectures, T, seeds and data); the values quoted in
+comments are those of the initial models.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import autoencode as ae
+from autoencode import analysis, claims
+from autoencode.cache import MNIST_FULL
+
+TARGETS = torch.tensor(ae.datasets.DEFAULT_TARGETS)
+
+
+def initial_2d(order, L, seed=0):
+    """The initial model of Figs 4-6: 2 -> 1 -> 2 over L layers, T = 5."""
+    return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=L, order=order), T=5.0, seed=seed)
+
+
+@pytest.fixture(scope="module")
+def clusters_test():
+    return ae.datasets.two_clusters(n=1000, seed=1)   # the held-out points of Figs 4-5
+
+
+# -- Fig 4 and Table 1 --------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fig4_claim_fails_on_the_initial_model(clusters_test, seed):
+    x, labels = clusters_test
+    model = initial_2d([0, 1], L=20, seed=seed)
+    with torch.no_grad():
+        xL = model(x)
+    # nearest-target accuracy is 1.0 here: that is why it is not the claim
+    assert ae.datasets.accuracy(xL, labels) > 0.99
+    assert not claims.reach_targets(xL, labels, TARGETS)          # no point within 0.5
+
+
+def test_table1_claim_fails_on_the_initial_model():
+    x, labels = ae.datasets.two_clusters(n=200, seed=0)
+    y = ae.datasets.class_targets(labels)
+    spectrum = ae.hessian_spectrum(initial_2d([0, 1], L=20), x, y, lam=0.1)
+    assert spectrum.min < -0.5                                     # -0.70: indefinite
+    assert not claims.enters_convex_region(spectrum.min)
+
+
+def test_table1_claim_holds_for_a_positive_minimum():   # sanity: the check is not always False
+    assert claims.enters_convex_region(0.04) and not claims.enters_convex_region(-1e-6)
+
+
+# -- Fig 5 ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("L", [40, 20])
+def test_fig5_claims_fail_on_the_initial_model(clusters_test, L):
+    x, labels = clusters_test
+    model = initial_2d([1, 0], L=L)
+    with torch.no_grad():
+        assert not claims.class_gap(model.latent(x), labels)       # gap -0.69 (L=40), -0.09 (L=20)
+        assert not claims.reach_targets(model(x), labels, TARGETS)
+
+
+# -- Fig 6 ----------------------------------------------------------------------------
+
+def spearman(a, b):
+    ra, rb = a.argsort().argsort().double(), b.argsort().argsort().double()
+    return float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])
+
+
+def test_fig6_claims_fail_on_the_initial_model():
+    x = ae.datasets.sine_curve(200, seed=0, amplitude=0.6)
+    x_test = ae.datasets.sine_curve(500, seed=1, amplitude=0.6)
+    model = initial_2d([0, 1], L=20)
+    pca = ae.baselines.PCA(1).fit(x)
+    with torch.no_grad():
+        mse = ae.baselines.reconstruction_mse(x_test, model(x_test), per="sample")   # 0.38
+        rho = spearman(model.latent(x_test)[:, 0], x_test[:, 0])                      # 0.93
+    mse_pca = ae.baselines.reconstruction_mse(x_test, pca.reconstruct(x_test), per="sample")
+    assert not claims.beats_baseline(mse, mse_pca, "PCA's", factor=5)
+    assert not claims.keeps_order(rho)
+
+
+# -- Figs 8-11: the MNIST model before training -----------------------------------------
+
+@pytest.fixture(scope="module")
+def mnist_initial():
+    """The book's MNIST AutoencODE (reset and freeze) at initialisation, and its data."""
+    p = MNIST_FULL
+    train, _ = ae.mnist.load_mnist(source=p["source"], split="train")
+    test, labels = ae.mnist.load_mnist(source=p["source"], split="test")
+    arch = ae.Architecture.from_phases(p["widths"], L=p["L"], order=ae.mnist.centre_out_order())
+    models = {mode: ae.AutoencODE(arch, T=p["T"], activation=p["activation"], off_mode=mode,
+                                  init_scale=p["init_scale"], seed=p["seed"])
+              for mode in ("reset", "freeze")}
+    return models, ae.mnist.to_vectors(train[:p["n_train"]]), ae.mnist.to_vectors(test), labels
+
+
+def test_fig8_claims_fail_on_the_initial_model(mnist_initial):
+    models, x_train, x_test, _ = mnist_initial
+    with torch.no_grad():
+        mse = ae.baselines.reconstruction_mse(x_test, models["reset"](x_test))            # 0.116
+    mse_pca = ae.baselines.reconstruction_mse(
+        x_test, ae.baselines.PCA(32).fit(x_train).reconstruct(x_test))                   # 0.017
+    mse_mean = ae.baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))  # 0.068
+    assert not claims.beats_baseline(mse, mse_pca, "PCA's")
+    assert not claims.beats_baseline(mse, mse_mean, "the mean image's", factor=3)
+
+
+def test_fig9_claim_fails_on_the_initial_model(mnist_initial):
+    models, _, x_test, labels = mnist_initial
+    model = models["reset"]
+    stats = analysis.latent_means(model, x_test, labels)
+    with torch.no_grad():
+        decoded = model.decode(stats.mean.float())
+    class_means = torch.stack([x_test[labels == c].mean(0) for c in range(10)])
+    matches = int((torch.cdist(decoded, class_means).argmin(1) == stats.classes).sum())   # 1
+    assert not claims.decoded_means_recognisable(matches)
+
+
+def test_fig10_no_leak_check_fails_on_the_wrong_model(mnist_initial):
+    """Delta's "no leak" verdict is not true by construction: the freeze model fails it."""
+    models, _, x_test, _ = mnist_initial
+    x = x_test[:200]
+    arch = models["reset"].arch
+    b = arch.bottleneck
+    leaks = {mode: float(analysis.leak_fraction(analysis.delta(m, x, probes=2), arch.masks)[b])
+             for mode, m in models.items()}
+    assert not claims.no_leak(leaks["freeze"])
+    assert claims.no_leak(leaks["reset"])            # by construction for the reset model
+    # and the detection claim does not hold for the correct model
+    with torch.no_grad():
+        m = models["reset"]
+        mse = ae.baselines.reconstruction_mse(x, m(x))
+        mse_latent = ae.baselines.reconstruction_mse(x, m.decode(m.latent(x)))
+    assert not claims.leak_detected(leaks["reset"], mse, mse_latent)
+
+
+def test_fig11_claim_fails_on_the_initial_model(mnist_initial):
+    models, _, x_test, _ = mnist_initial
+    model = models["reset"]
+    arch = model.arch
+    b = arch.bottleneck
+    S = analysis.spectral_entropy(analysis.states(model, x_test))
+    evenness = float(S[b] / torch.log(torch.tensor(float(arch.widths[b]), dtype=torch.float64)))
+    assert not claims.bottleneck_more_even(evenness, evenness)
+
+
+# -- the helpers ------------------------------------------------------------------------
+
+def test_assert_claims_lists_every_failing_claim():
+    good, bad = claims.keeps_order(1.0), claims.keeps_order(0.5)
+    claims.assert_claims(good, [good])
+    with pytest.raises(claims.ClaimFailed, match=r"(?s)Spearman.*measured 0\.5"):
+        claims.assert_claims(good, bad)
