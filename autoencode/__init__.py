@@ -17,9 +17,10 @@ claims (:mod:`autoencode.claims`) and the reported numbers' check against their 
 values (:class:`Report`).
 """
 from . import analysis, baselines, cache, claims, datasets, diagrams, experiments2d, mnist, pmp
+from . import convexity, deep_limit
 from .architecture import Architecture, Segment
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
-from .hessian import HessianSpectrum, hessian_matrix, hessian_spectrum
+from .hessian import HessianSpectrum, hessian_matrix, hessian_spectrum, hessian_vector_product
 from .model import OFF_MODES, AutoencODE
 from .reproduction import Report, ReproductionError
 from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDiverged
@@ -28,9 +29,10 @@ __all__ = [
     "Architecture", "Segment", "AutoencODE", "OFF_MODES",
     "Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES",
     "save_checkpoint", "load_checkpoint", "CheckpointError", "CheckpointMismatch",
-    "HessianSpectrum", "hessian_spectrum", "hessian_matrix",
+    "HessianSpectrum", "hessian_spectrum", "hessian_matrix", "hessian_vector_product",
     "Report", "ReproductionError",
     "analysis", "baselines", "cache", "claims", "datasets", "diagrams", "experiments2d", "mnist", "pmp",
+    "convexity", "deep_limit",
 ]
 
 from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode

@@ -85,26 +85,35 @@ def test_fig6_claims_fail_on_the_initial_model():
 
 # -- Figs 8-11: the MNIST model before training -----------------------------------------
 
+MNIST_TRAIN_USED, MNIST_TEST_USED = 10000, 2000   # of the full set's 60,000 / 10,000: fast enough
+
+
 @pytest.fixture(scope="module")
 def mnist_initial():
-    """The book's MNIST AutoencODE (reset and freeze) at initialisation, and its data."""
+    """The book's MNIST AutoencODE (reset and freeze) at initialisation, and its data: the
+    book's source (the full MNIST set), the first 10,000 training images (for PCA and the mean
+    image) and the first 2,000 test images, which keeps these tests fast; every claim fails on
+    them by a wide margin (values below)."""
     p = MNIST_FULL
+    assert p["source"] == "full"
     train, _ = ae.mnist.load_mnist(source=p["source"], split="train")
     test, labels = ae.mnist.load_mnist(source=p["source"], split="test")
     arch = ae.Architecture.from_phases(p["widths"], L=p["L"], order=ae.mnist.centre_out_order())
     models = {mode: ae.AutoencODE(arch, T=p["T"], activation=p["activation"], off_mode=mode,
                                   init_scale=p["init_scale"], seed=p["seed"])
               for mode in ("reset", "freeze")}
-    return models, ae.mnist.to_vectors(train[:p["n_train"]]), ae.mnist.to_vectors(test), labels
+    n_train, n_test = min(p["n_train"], MNIST_TRAIN_USED), MNIST_TEST_USED
+    return (models, ae.mnist.to_vectors(train[:n_train]), ae.mnist.to_vectors(test[:n_test]),
+            labels[:n_test])
 
 
 def test_fig8_claims_fail_on_the_initial_model(mnist_initial):
     models, x_train, x_test, _ = mnist_initial
     with torch.no_grad():
-        mse = ae.baselines.reconstruction_mse(x_test, models["reset"](x_test))            # 0.116
+        mse = ae.baselines.reconstruction_mse(x_test, models["reset"](x_test))            # 0.105
     mse_pca = ae.baselines.reconstruction_mse(
-        x_test, ae.baselines.PCA(32).fit(x_train).reconstruct(x_test))                   # 0.017
-    mse_mean = ae.baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))  # 0.068
+        x_test, ae.baselines.PCA(32).fit(x_train).reconstruct(x_test))                   # 0.018
+    mse_mean = ae.baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))  # 0.064
     assert not claims.beats_baseline(mse, mse_pca, "PCA's")
     assert not claims.beats_baseline(mse, mse_mean, "the mean image's", factor=3)
 
@@ -128,7 +137,7 @@ def test_fig10_no_leak_check_fails_on_the_wrong_model(mnist_initial):
     b = arch.bottleneck
     leaks = {mode: float(analysis.leak_fraction(analysis.delta(m, x, probes=2), arch.masks)[b])
              for mode, m in models.items()}
-    assert not claims.no_leak(leaks["freeze"])
+    assert not claims.no_leak(leaks["freeze"])       # 0.95
     assert claims.no_leak(leaks["reset"])            # by construction for the reset model
     # and the detection claim does not hold for the correct model
     with torch.no_grad():
@@ -145,7 +154,7 @@ def test_fig11_claim_fails_on_the_initial_model(mnist_initial):
     b = arch.bottleneck
     S = analysis.spectral_entropy(analysis.states(model, x_test))
     evenness = float(S[b] / torch.log(torch.tensor(float(arch.widths[b]), dtype=torch.float64)))
-    assert not claims.bottleneck_more_even(evenness, evenness)
+    assert not claims.bottleneck_more_even(evenness, evenness)   # 0.74 against itself
 
 
 # -- the helpers ------------------------------------------------------------------------
@@ -155,3 +164,39 @@ def test_assert_claims_lists_every_failing_claim():
     claims.assert_claims(good, [good])
     with pytest.raises(claims.ClaimFailed, match=r"(?s)Spearman.*measured 0\.5"):
         claims.assert_claims(good, bad)
+
+
+# -- Beyond the paper: local convexity map and deep limit ----------------------------------
+
+def test_local_convexity_claim_fails_on_the_initial_model():
+    """notebooks/local_convexity: the initial model's smallest eigenvalues for lambda = 0.1, 1."""
+    x, labels = ae.datasets.two_clusters(n=200, seed=0)
+    y = ae.datasets.class_targets(labels)
+    model = initial_2d([0, 1], L=20)
+    mins = {lam: ae.hessian_spectrum(model, x, y, lam=lam, method="dense").min
+            for lam in (1e-4, 1e-3, 1e-2, 1e-1, 1.0)}                 # -0.75 ... -0.70, -0.25
+    assert not claims.convex_at_large_lambda(mins)
+    assert claims.convex_at_large_lambda({1e-3: -1.0, 0.1: 0.04, 1.0: 0.45})   # sanity
+    with pytest.raises(ValueError):
+        claims.convex_at_large_lambda({1e-3: 0.1})
+
+
+def test_deep_limit_claims_fail_on_the_initial_controls():
+    """notebooks/deep_limit: at theta_0 the problems are not solved and the controls coincide."""
+    from autoencode import deep_limit as dl
+
+    x, labels = ae.datasets.two_clusters(n=200, seed=0)
+    x, y = x.double(), ae.datasets.class_targets(labels).double()
+    Ls = [10, 20, 40]
+    theta0 = dl.initial_control(seed=0)
+    models = {L: dl.set_control(ae.AutoencODE(dl.architecture(L), T=5.0).double(), theta0) for L in Ls}
+    grads = [dl.gradient_norm_l2(models[L], x, y, 0.1) for L in Ls]
+    dist = [dl.l2_distance(models[L], models[Ls[-1]]) for L in Ls]             # all zero
+    with torch.no_grad():
+        J = [float(models[L].cost(x, y, 0.1)[0]) for L in Ls]
+    gaps = [abs(j - J[-1]) for j in J]
+    stationary, controls, costs = claims.deep_limit_converges(Ls, dist, gaps, grads, gtol=1e-7)
+    assert not stationary and not controls
+    assert costs            # the cost gaps do shrink at theta_0: that is why stationarity is claimed too
+    with pytest.raises(claims.ClaimFailed):
+        claims.assert_claims(claims.deep_limit_converges(Ls, dist, gaps, grads, gtol=1e-7))

