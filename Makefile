@@ -111,9 +111,10 @@ test: install
 # (ATEN_CPU_CAPABILITY=default) and MKL limited to AVX2 take other code paths, hence other
 # round-off, which training amplifies. A fresh model cache, so the MNIST models are retrained.
 # The committed outputs must pass here too (their numbers are checked with tolerances).
+OTHER_CPU ?= ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=AVX2
 test-other-cpu: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=AVX2 AUTOENCODE_CACHE="$$tmp" \
+	env $(OTHER_CPU) AUTOENCODE_CACHE="$$tmp" \
 	  $(BIN)/pytest -p no:cacheprovider -m notebooks -k nbval_full
 
 bench: install

@@ -745,12 +745,16 @@ class ShootingTrainer(Trainer):
 
     def _load_extra_state(self, state):
         if self.optimizer is not None:
-            saved = state.get("optimizer")
-            if not isinstance(saved, dict):
-                raise ValueError(f"expected the {type(self.optimizer).__name__} state, got {saved!r:.60}")
-            self.optimizer.load_state_dict(saved)
-            for group in self.optimizer.param_groups:     # the requested lr, never the saved one
-                group["lr"] = self._optimizer_lr
+            _load_optimizer(self.optimizer, state.get("optimizer"), self._optimizer_lr)
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, saved, lr: float) -> None:
+    """Restore an optimizer's saved state, then apply the requested lr (never the saved one)."""
+    if not isinstance(saved, dict):
+        raise ValueError(f"expected the {type(optimizer).__name__} state, got {saved!r:.60}")
+    optimizer.load_state_dict(saved)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
 
 
 class AdamTrainer(Trainer):
@@ -794,9 +798,4 @@ class AdamTrainer(Trainer):
         return {"optimizer": self.optimizer.state_dict()}
 
     def _load_extra_state(self, state):
-        saved = state.get("optimizer")
-        if not isinstance(saved, dict):
-            raise ValueError(f"expected the {type(self.optimizer).__name__} state, got {saved!r:.60}")
-        self.optimizer.load_state_dict(saved)
-        for group in self.optimizer.param_groups:         # the requested lr, never the saved one
-            group["lr"] = self.lr
+        _load_optimizer(self.optimizer, state.get("optimizer"), self.lr)

@@ -29,27 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
 OTHER_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
-RECORD = "application/papermill.record/text/plain"
-
-
-def glued_numbers(nb) -> dict[str, float]:
-    """Every glued value of an executed notebook that reads as a number."""
-    out = {}
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            data = o.get("data", {})
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if RECORD in data and name:
-                try:
-                    out[name] = float(data[RECORD])
-                except ValueError:
-                    pass
-    return out
 
 
 def run(configs: list[str], out: Path, notebooks: list[str]) -> None:
-    import nbformat
     import papermill as pm
+
+    sys.path.insert(0, str(ROOT))
+    from autoencode import reproduction
 
     out.mkdir(parents=True, exist_ok=True)
     for config in configs:
@@ -82,7 +68,8 @@ def run(configs: list[str], out: Path, notebooks: list[str]) -> None:
                     path = Path(tmp) / f"{name}.ipynb"
                     pm.execute_notebook(str(NB_DIR / f"{name}.ipynb"), str(path), parameters=params,
                                         kernel_name="python3", cwd=str(NB_DIR), progress_bar=False)
-                    results[name] = glued_numbers(nbformat.read(path, as_version=4))
+                    results[name] = {k: v for k, v in reproduction.committed_glue(path).items()
+                                     if isinstance(v, (int, float))}
                     dumped = Path(tmp) / "reported" / f"{name}.json"
                     if dumped.exists():
                         results[name].update({k: v for k, v in json.loads(dumped.read_text()).items()
