@@ -140,8 +140,9 @@ def test_nbval_full(path: Path):
         pytest.fail("a `# NBVAL_CHECK_OUTPUT` cell has no committed output: commit the notebook "
                     f"executed (`make execute NB={path.relative_to(ROOT)}`)")
     env = {k: v for k, v in os.environ.items() if k != "AUTOENCODE_QUICK"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
     cmd = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_patience",
         "-o", "addopts=", "-o", "testpaths=",
         "--nbval-lax", "--nbval-current-env",
         "--nbval-sanitize-with", str(SANITIZE),
@@ -156,3 +157,15 @@ def test_nbval_full(path: Path):
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-8000:]
         pytest.fail(f"nbval failed (exit {proc.returncode}) on {path.name}:\n{tail}", pytrace=False)
+
+
+def test_nbval_waits_for_outputs_of_slow_cells():
+    """Sanity check: the plugin the nbval run loads lifts nbval's 5 s wait for outputs."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import nbval.plugin
+        import nbval_patience
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    assert nbval.plugin.IPyNbCell.__init__ is nbval_patience._patient_init
+    assert nbval_patience.OUTPUT_TIMEOUT >= 60
