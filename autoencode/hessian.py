@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -21,7 +22,8 @@ from torch.func import functional_call
 
 from .model import AutoencODE
 
-__all__ = ["HessianSpectrum", "hessian_spectrum", "hessian_matrix", "hessian_vector_product"]
+__all__ = ["HessianSpectrum", "hessian_spectrum", "hessian_matrix", "hessian_vector_product",
+           "HessianLogger"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,7 @@ def _cost_of_flat(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: floa
     def cost(flat: torch.Tensor) -> torch.Tensor:
         params = {n: t.view(s) for n, t, s in zip(names, torch.split(flat, sizes), shapes)}
         xL = functional_call(model, params, (x,))
-        reg = model.h * (flat ** 2).sum()
-        return model.data_loss(xL, y) + lam * reg
+        return model.data_loss(xL, y) + lam * model.regulariser([flat])
 
     flat0 = torch.cat([p.detach().flatten() for p in model.parameters()])
     return cost, flat0
@@ -85,7 +86,7 @@ def hessian_vector_product(model: AutoencODE, x: torch.Tensor, y: torch.Tensor |
     shapes = [p.shape for p in params]
     n = sum(sizes)
     xL = functional_call(m, dict(zip(names, params)), (x,))
-    cost = m.data_loss(xL, y) + lam * m.h * sum((p * p).sum() for p in params)
+    cost = m.data_loss(xL, y) + lam * m.regulariser(params)
     grads = torch.autograd.grad(cost, params, create_graph=True)
     np_dtype = torch.empty((), dtype=dtype).numpy().dtype
 
@@ -145,3 +146,66 @@ def hessian_spectrum(model: AutoencODE, x: torch.Tensor, y: torch.Tensor | None 
         bottom, top = ev[0], ev[-1]
     return HessianSpectrum(float(bottom), float(top), n, "lanczos", calls[0],
                            time.perf_counter() - start)
+
+
+class HessianLogger:
+    """Trainer callback: extreme eigenvalues of the Hessian of J at chosen iterations.
+
+    Pass it in ``callbacks=[logger]``; it is called with iteration 0 before the
+    first update and with n after the n-th one, and at each iteration listed in
+    ``at`` computes the spectrum of the Hessian of J (data term + lambda *
+    regulariser, w.r.t. all trained parameters) on ``(x, y)``.
+
+    With ``method="dense"`` (the default, for small models) the whole spectrum of
+    :func:`~autoencode.hessian.hessian_matrix` is computed, exactly as
+    :func:`~autoencode.hessian.hessian_spectrum` does, and the number of negative
+    eigenvalues is logged too; ``"lanczos"`` / ``"auto"`` call
+    :func:`~autoencode.hessian.hessian_spectrum` and log only the extremes.
+
+    Parameters
+    ----------
+    x, y:
+        The data on which J is evaluated (usually the training set).
+    at:
+        Iterations (number of updates made) at which to log.
+    lam:
+        Tikhonov weight; ``None`` uses the trainer's.
+    method:
+        ``"dense"``, ``"lanczos"`` or ``"auto"``.
+    """
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, at: Iterable[int],
+                 lam: float | None = None, method: str = "dense"):
+        self.x, self.y = x, y
+        self.at = sorted({int(i) for i in at})
+        self.lam = lam
+        self.method = method
+        self.rows: list[dict] = []
+
+    def __call__(self, trainer, iteration: int) -> None:
+        if iteration not in self.at:
+            return
+        model = trainer.model
+        lam = trainer.lam if self.lam is None else self.lam
+        n = sum(p.numel() for p in model.parameters())
+        if self.method == "dense":
+            ev = torch.linalg.eigvalsh(hessian_matrix(model, self.x, self.y, lam))
+            lo, hi, neg = float(ev[0]), float(ev[-1]), int((ev < 0).sum())
+        else:
+            spec = hessian_spectrum(model, self.x, self.y, lam, method=self.method)
+            lo, hi, neg = spec.min, spec.max, None
+        with torch.no_grad():
+            J = float(model.cost(self.x, self.y, lam)[0])
+        self.rows.append({"iteration": iteration, "J": J, "min": lo, "max": hi,
+                          "n_negative": neg, "n_params": n})
+
+    def table(self):
+        """The log as a pandas DataFrame.
+
+        Columns: iteration, J, min, max, n_negative (number of negative
+        eigenvalues; None unless dense), n_params.
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.rows,
+                            columns=["iteration", "J", "min", "max", "n_negative", "n_params"])

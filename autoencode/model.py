@@ -20,6 +20,7 @@ Everything a user sees (inputs, outputs, trajectories) is in the original order.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch
@@ -29,7 +30,7 @@ from torch.nn import functional as F
 from .activations import get_activation
 from .architecture import Architecture, _real, _whole
 
-__all__ = ["AutoencODE", "OFF_MODES", "INITS", "fit_width"]
+__all__ = ["AutoencODE", "Flow", "OFF_MODES", "INITS", "fit_width"]
 
 OFF_MODES = ("reset", "freeze")
 
@@ -41,6 +42,19 @@ def fit_width(t: torch.Tensor, w: int) -> torch.Tensor:
     """The first w columns of t, zero-padded if t has fewer."""
     n = t.shape[1]
     return t[:, :w] if n >= w else F.pad(t, (0, w - n))
+
+
+@dataclass
+class Flow:
+    """Every state of a flow, kept for the backward pass (internal representation).
+
+    ``xs[k]`` is x_k (k = 0..L); ``zs[k]`` and ``acts[k]`` the pre-activation and the
+    activation of layer k on its active block ``[N, w_k]``.
+    """
+
+    xs: list[torch.Tensor]
+    zs: list[torch.Tensor]
+    acts: list[torch.Tensor]
 
 
 class AutoencODE(nn.Module):
@@ -233,31 +247,60 @@ class AutoencODE(nn.Module):
         y = x.index_add(1, s, a, alpha=self.h)
         return y * self.masks[k + 1] if self.off_mode == "reset" else y
 
+    def adjoint_step(self, k: int, p_next: torch.Tensor, delta: torch.Tensor,
+                     pa: torch.Tensor | None = None) -> torch.Tensor:
+        """The co-state step: p_k = (d x_{k+1} / d x_k)^T p_{k+1}, the transpose of :meth:`step`.
+
+        ``delta`` = p_{k+1} on layer k's active block times sigma'(z_k), ``[N, w_k]``; ``pa``
+        is that active block of p_{k+1} when the caller has it (:meth:`active_block`). In reset
+        mode the co-state of a turned-off component is 0, as its state is (p_{k+1} too).
+        """
+        pa = self.active_block(k, p_next) if pa is None else pa
+        if self.compact:                        # p_k = p_a + h (dG_k/dx)^T p_a
+            return torch.addmm(pa, delta, self.weights[k], alpha=self.h)
+        if self._prefix:                        # freeze: the inactive tail passes through
+            w = self._width[k]
+            return torch.cat([torch.addmm(pa, delta, self.weights[k], alpha=self.h),
+                              p_next[:, w:]], 1)
+        p = p_next.index_add(1, self._sel[k], delta @ self.weights[k], alpha=self.h)
+        return p * self.masks[k] if self.off_mode == "reset" else p
+
     # -- flows ------------------------------------------------------------------
-    def _flow(self, u: torch.Tensor, start: int, stop: int, keep: bool):
-        states = [u] if keep else None
-        for k in range(start, stop):
+    def flow(self, u: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """x_stop from x_start (internal representation, see :meth:`to_internal`)."""
+        for k in range(start, self.depth if stop is None else stop):
             _, z = self.pre_activation(k, u)
             u = self.step(k, u, self.activation.fn(z))
-            if keep:
-                states.append(u)
-        return states if keep else u
+        return u
+
+    def flow_states(self, u: torch.Tensor) -> Flow:
+        """Every state x_0..x_L from x_0, with each layer's pre-activation and activation
+        (internal representation): the forward pass the co-states go back through."""
+        xs, zs, acts = [u], [], []
+        for k in range(self.depth):
+            _, z = self.pre_activation(k, u)
+            a = self.activation.fn(z)
+            u = self.step(k, u, a)
+            xs.append(u)
+            zs.append(z)
+            acts.append(a)
+        return Flow(xs, zs, acts)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The final state x_L ``[N, d]`` of the flow started at x."""
         x = self.check_input(x)
-        return self.to_external(self._flow(self.to_internal(x, 0), 0, self.depth, keep=False))
+        return self.to_external(self.flow(self.to_internal(x, 0)))
 
     def trajectory(self, x: torch.Tensor) -> torch.Tensor:
         """All states x_0..x_L as a tensor ``[L+1, N, d]`` (for figures that show phases)."""
         x = self.check_input(x)
-        states = self._flow(self.to_internal(x, 0), 0, self.depth, keep=True)
+        states = self.flow_states(self.to_internal(x, 0)).xs
         return torch.stack([self.to_external(u) for u in states])
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The bottleneck state x_b ``[N, d]`` (b = ``arch.bottleneck``)."""
         x = self.check_input(x)
-        u = self._flow(self.to_internal(x, 0), 0, self.arch.bottleneck, keep=False)
+        u = self.flow(self.to_internal(x, 0), 0, self.arch.bottleneck)
         return self.to_external(u)
 
     def latent(self, x: torch.Tensor) -> torch.Tensor:
@@ -276,16 +319,20 @@ class AutoencODE(nn.Module):
             full[:, idx] = z
             z = full
         z = self.check_input(z, name="z")
-        return self.to_external(self._flow(self.to_internal(z, b), b, self.depth, keep=False))
+        return self.to_external(self.flow(self.to_internal(z, b), b))
 
     # -- cost ---------------------------------------------------------------------
     def data_loss(self, xL: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """(1/N) sum_i |x_L^i - y^i|^2."""
         return ((xL - y) ** 2).sum(1).mean()
 
-    def regulariser(self) -> torch.Tensor:
-        """h * sum_k (|W_k|_F^2 + |b_k|^2), the Tikhonov term without lambda."""
-        return self.h * sum((p ** 2).sum() for p in self.parameters())
+    def regulariser(self, params: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+        """h * sum_k (|W_k|_F^2 + |b_k|^2), the Tikhonov term without lambda.
+
+        ``params``: other values of the parameters (e.g. a functional call's), default the
+        model's own.
+        """
+        return self.h * sum((p ** 2).sum() for p in (self.parameters() if params is None else params))
 
     def cost(self, x: torch.Tensor, y: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(J, data term, lambda * regulariser) for inputs x and targets y (autograd-friendly)."""

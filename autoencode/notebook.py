@@ -19,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .plotting import style
+from .plotting.style import CLASS_COLOURS
+
 __all__ = ["setup", "quick_mode", "cache_dir", "QUICK", "CLASS_COLOURS", "REPO_ROOT"]
 
 #: Repository root: the parent of the package folder.
@@ -26,21 +29,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: True when the environment variable ``AUTOENCODE_QUICK`` is ``"1"`` (read at import).
 QUICK = os.environ.get("AUTOENCODE_QUICK") == "1"
-
-#: Fixed colour per class (class 0, 1, 2, ...), used as matplotlib's colour cycle.
-CLASS_COLOURS = (
-    "#1f5fa8",  # blue
-    "#d1495b",  # red
-    "#2e933c",  # green
-    "#edae49",  # amber
-    "#6a4c93",  # purple
-    "#00798c",  # teal
-    "#8c564b",  # brown
-    "#e377c2",  # pink
-    "#7f7f7f",  # grey
-    "#bcbd22",  # olive
-)
-
 
 def quick_mode() -> bool:
     """Whether ``AUTOENCODE_QUICK=1`` is set (read now, not at import)."""
@@ -55,38 +43,6 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("AUTOENCODE_CACHE", REPO_ROOT / ".cache" / "autoencode"))
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _style() -> None:
-    import matplotlib as mpl
-    from cycler import cycler
-
-    mpl.rcParams.update(
-        {
-            "font.family": "serif",
-            "font.serif": ["DejaVu Serif", "Times New Roman", "Times", "serif"],
-            "mathtext.fontset": "dejavuserif",
-            "font.size": 9,
-            "axes.titlesize": 9,
-            "axes.labelsize": 9,
-            "xtick.labelsize": 8,
-            "ytick.labelsize": 8,
-            "legend.fontsize": 8,
-            "legend.frameon": False,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.prop_cycle": cycler(color=list(CLASS_COLOURS)),
-            "lines.linewidth": 1.2,
-            "lines.markersize": 3,
-            "scatter.marker": "o",
-            "image.cmap": "viridis",
-            "figure.dpi": 110,
-            "figure.figsize": (6.0, 3.2),
-            "figure.constrained_layout.use": False,
-            "savefig.dpi": 150,
-            "savefig.bbox": "tight",
-        }
-    )
 
 
 def setup(seed: int = 0, threads: int = 2) -> None:
@@ -106,4 +62,4 @@ def setup(seed: int = 0, threads: int = 2) -> None:
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.set_default_dtype(torch.float32)
-    _style()
+    style.apply()

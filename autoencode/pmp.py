@@ -16,42 +16,21 @@ representation (see :meth:`~autoencode.model.AutoencODE.to_internal`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Sequence
 
 import torch
+from torch.nn import functional as F
 
-from .model import AutoencODE
+from .model import AutoencODE, Flow
 
-__all__ = ["Forward", "forward_states", "terminal_costate", "backward_costates",
-           "hamiltonian_gradients", "hamiltonian", "cost_and_gradients"]
-
-
-@dataclass
-class Forward:
-    """A forward pass kept for the backward one (internal representation).
-
-    ``xs[k]`` is x_k (k = 0..L); ``zs[k]`` and ``acts[k]`` the pre-activation
-    and activation of layer k on its active block ``[N, w_k]``.
-    """
-
-    xs: list[torch.Tensor]
-    zs: list[torch.Tensor]
-    acts: list[torch.Tensor]
+__all__ = ["forward_states", "terminal_costate", "backward_costates", "layer_hamiltonian",
+           "layer_gradient", "hamiltonian", "hamiltonian_gradients", "cost_and_gradients"]
 
 
 @torch.no_grad()
-def forward_states(model: AutoencODE, x: torch.Tensor) -> Forward:
-    """Run the Euler flow from data x ``[N, d]`` and keep every state."""
-    u = model.to_internal(model.check_input(x), 0)
-    xs, zs, acts = [u], [], []
-    for k in range(model.depth):
-        _, z = model.pre_activation(k, u)
-        a = model.activation.fn(z)
-        u = model.step(k, u, a)
-        xs.append(u)
-        zs.append(z)
-        acts.append(a)
-    return Forward(xs, zs, acts)
+def forward_states(model: AutoencODE, x: torch.Tensor) -> Flow:
+    """Run the Euler flow from data x ``[N, d]`` and keep every state (:meth:`AutoencODE.flow_states`)."""
+    return model.flow_states(model.to_internal(model.check_input(x), 0))
 
 
 def terminal_costate(model: AutoencODE, xL: torch.Tensor, yL: torch.Tensor) -> torch.Tensor:
@@ -59,10 +38,14 @@ def terminal_costate(model: AutoencODE, xL: torch.Tensor, yL: torch.Tensor) -> t
     return (-2.0 / xL.shape[0]) * (xL - yL)
 
 
+def _delta(model: AutoencODE, k: int, pa: torch.Tensor, fwd: Flow) -> torch.Tensor:
+    """delta_k = p_{k+1} on layer k's active block times sigma'(z_k)."""
+    return pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
+
+
 @torch.no_grad()
-def backward_costates(model: AutoencODE, fwd: Forward, pL: torch.Tensor,
-                      return_deltas: bool = False):
-    """Co-states p_0..p_L from p_L, by the discrete adjoint equation.
+def backward_costates(model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool = False):
+    """Co-states p_0..p_L from p_L, by the discrete adjoint equation (:meth:`AutoencODE.adjoint_step`).
 
     With ``return_deltas`` also returns delta_k = p_{k+1}|_active * sigma'(z_k)
     ``[N, w_k]``, the back-propagated error from which the gradients follow.
@@ -70,49 +53,44 @@ def backward_costates(model: AutoencODE, fwd: Forward, pL: torch.Tensor,
     ps = [None] * (model.depth + 1)
     deltas = [None] * model.depth
     ps[-1] = pL
-    h = model.h
     for k in range(model.depth - 1, -1, -1):
-        p_next, s, w = ps[k + 1], model._sel[k], model._width[k]
-        pa = model.active_block(k, p_next)
-        delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
-        if model.compact:                       # p_k = p_a + h (dG_k/dx)^T p_a
-            p = torch.addmm(pa, delta, model.weights[k], alpha=h)
-        elif model._prefix:                     # freeze: the inactive tail passes through
-            p = torch.cat([torch.addmm(pa, delta, model.weights[k], alpha=h), p_next[:, w:]], 1)
-        else:
-            p = p_next.index_add(1, s, delta @ model.weights[k], alpha=h)
-            if model.off_mode == "reset":
-                p = p * model.masks[k]
-        ps[k] = p
-        deltas[k] = delta
+        pa = model.active_block(k, ps[k + 1])
+        deltas[k] = _delta(model, k, pa, fwd)
+        ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa)
     return (ps, deltas) if return_deltas else ps
 
 
-@torch.no_grad()
-def _layer_gradients(model: AutoencODE, fwd: Forward, deltas: list[torch.Tensor], lam: float,
-                     sign: float) -> list[list[torch.Tensor]]:
-    """sign * dH_k/dtheta_k for every layer (sign = -1 gives dJ/dtheta_k)."""
-    h, grads = model.h, []
-    for k in range(model.depth):
-        xa = model.active_block(k, fwd.xs[k])
-        W = model.weights[k]
-        layer = [torch.addmm(W, deltas[k].T, xa, beta=-2 * lam * h * sign, alpha=h * sign)]
-        if model.has_bias:
-            b = model.biases[k]
-            layer.append(deltas[k].sum(0).mul_(h * sign).add_(b, alpha=-2 * lam * h * sign))
-        grads.append(layer)
+# -- the Hamiltonian, once ---------------------------------------------------------------
+# H_k(theta) = h [ sum_i p_{k+1}^i . sigma(W x_k^i + b) - lambda |theta|^2 ] on layer k's active
+# block. Its value and its gradient are written here only; the trainers (gradient steps and the
+# inner argmax of the fixed-point and proximal rules), the tests and the analyses use them.
+
+def layer_gradient(theta: Sequence[torch.Tensor], xa: torch.Tensor, delta: torch.Tensor,
+                   lam: float, scale: float) -> list[torch.Tensor]:
+    """``scale`` * dH_k/dtheta / h = scale * (delta^T x_a - 2 lambda theta), as ``[dW, db]``.
+
+    ``scale`` = h gives dH_k/dtheta, -h gives dJ/dtheta_k, 1 the gradient of H_k / h.
+    """
+    grads = [torch.addmm(theta[0], delta.T, xa, beta=-2 * lam * scale, alpha=scale)]
+    if len(theta) > 1:
+        grads.append(delta.sum(0).mul_(scale).add_(theta[1], alpha=-2 * lam * scale))
     return grads
 
 
-@torch.no_grad()
-def hamiltonian_gradients(model: AutoencODE, fwd: Forward, ps: list[torch.Tensor],
-                          lam: float) -> list[list[torch.Tensor]]:
-    """dH_k/dtheta_k for every layer, as ``[[dW_0, db_0], ...]`` (no bias: ``[[dW_0], ...]``)."""
-    deltas = []
-    for k in range(model.depth):
-        pa = model.active_block(k, ps[k + 1])
-        deltas.append(pa * model.activation.derivative(fwd.zs[k], fwd.acts[k]))
-    return _layer_gradients(model, fwd, deltas, lam, sign=1.0)
+def layer_hamiltonian(model: AutoencODE, k: int, theta: Sequence[torch.Tensor], xa: torch.Tensor,
+                      pa: torch.Tensor, lam: float, gradient: bool = False):
+    """H_k(theta) / h at layer k's active blocks ``xa`` (of x_k) and ``pa`` (of p_{k+1}).
+
+    Differentiable in theta. With ``gradient`` returns ``(value, [dW, db])``, the gradient
+    of H_k / h written by hand (:func:`layer_gradient`).
+    """
+    z = F.linear(xa, theta[0], theta[1] if len(theta) > 1 else None)
+    a = model.activation.fn(z)
+    value = (pa * a).sum() - lam * sum((t ** 2).sum() for t in theta)
+    if not gradient:
+        return value
+    delta = pa * model.activation.derivative(z, a)
+    return value, layer_gradient(theta, xa, delta, lam, scale=1.0)
 
 
 def hamiltonian(model: AutoencODE, k: int, theta: list[torch.Tensor], x_k: torch.Tensor,
@@ -121,13 +99,23 @@ def hamiltonian(model: AutoencODE, k: int, theta: list[torch.Tensor], x_k: torch
 
     ``theta`` = ``[W, b]`` (or ``[W]``); ``x_k``, ``p_next`` internal; differentiable in theta.
     """
-    xa = model.active_block(k, x_k)
-    pa = model.active_block(k, p_next)
-    z = xa @ theta[0].T
-    if len(theta) > 1:
-        z = z + theta[1]
-    reg = sum((t ** 2).sum() for t in theta)
-    return model.h * (pa * model.activation.fn(z)).sum() - lam * model.h * reg
+    xa, pa = model.active_block(k, x_k), model.active_block(k, p_next)
+    return model.h * layer_hamiltonian(model, k, theta, xa, pa, lam)
+
+
+@torch.no_grad()
+def _layer_gradients(model: AutoencODE, fwd: Flow, deltas: list[torch.Tensor], lam: float,
+                     scale: float) -> list[list[torch.Tensor]]:
+    return [layer_gradient(model.layer_parameters(k), model.active_block(k, fwd.xs[k]), deltas[k],
+                           lam, scale) for k in range(model.depth)]
+
+
+@torch.no_grad()
+def hamiltonian_gradients(model: AutoencODE, fwd: Flow, ps: list[torch.Tensor],
+                          lam: float) -> list[list[torch.Tensor]]:
+    """dH_k/dtheta_k for every layer, as ``[[dW_0, db_0], ...]`` (no bias: ``[[dW_0], ...]``)."""
+    deltas = [_delta(model, k, model.active_block(k, ps[k + 1]), fwd) for k in range(model.depth)]
+    return _layer_gradients(model, fwd, deltas, lam, scale=model.h)
 
 
 @torch.no_grad()
@@ -144,5 +132,5 @@ def cost_and_gradients(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam:
     reg = lam * model.regulariser()
     pL = terminal_costate(model, xL, model.to_internal(y, model.depth))
     ps, deltas = backward_costates(model, fwd, pL, return_deltas=True)
-    grads = _layer_gradients(model, fwd, deltas, lam, sign=-1.0)
+    grads = _layer_gradients(model, fwd, deltas, lam, scale=-model.h)
     return data + reg, data, reg, grads, fwd, ps

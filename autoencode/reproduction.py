@@ -200,6 +200,27 @@ class Report:
             _glue(name, value, display=False)
         return value
 
+    def record(self, numbers: Mapping[str, Any]) -> None:
+        """Record (and glue) every number of an experiment's result (``Result.numbers``)."""
+        for name, value in numbers.items():
+            self(name, value)
+
+    def figure(self, name: str, fig) -> None:
+        """Glue a matplotlib figure under ``name`` for the page's ``{glue:figure}`` directive,
+        which shows it with its number and caption; the figure is not displayed here."""
+        import matplotlib.pyplot as plt
+        from myst_nb import glue as _glue
+
+        _glue(name, fig, display=False)
+        plt.close(fig)
+
+    def table(self, name: str, table) -> None:
+        """Glue a table (a pandas DataFrame or Styler) under ``name`` for the page's
+        ``{glue:figure}`` or ``{glue}`` directive; it is not displayed here."""
+        from myst_nb import glue as _glue
+
+        _glue(name, table, display=False)
+
     def claims(self, *claims) -> bool:
         """Assert the figure's claims (:mod:`autoencode.claims`) in the book's run.
 

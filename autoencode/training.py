@@ -36,6 +36,7 @@ import copy
 import hashlib
 import math
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -46,7 +47,7 @@ from tqdm import tqdm
 from . import pmp
 from .architecture import Architecture, _real, _whole
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
-from .model import AutoencODE
+from .model import AutoencODE, Flow
 
 __all__ = ["Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES", "FORMAT"]
 
@@ -367,8 +368,11 @@ class Trainer:
         snap = good = spare = None     # good: the latest state whose cost was evaluated and finite
         good_cost = None
         busy = False                   # True while the state is between two consistent states
+        # On a terminal the bar redraws in place; elsewhere (a notebook, a log) every redraw is
+        # kept, so it redraws every 10 s only.
+        interactive = getattr(sys.stderr, "isatty", lambda: False)()
         bar = tqdm(total=iterations, initial=min(self.iteration, iterations), disable=not self.progress,
-                   desc=self.name, leave=False)
+                   desc=self.name, leave=False, mininterval=0.1 if interactive else 10.0)
         try:
             while self.iteration < iterations:
                 snap = self._capture(spare)
@@ -385,7 +389,7 @@ class Trainer:
                 self.iteration += 1
                 busy = False
                 bar.update(1)
-                bar.set_postfix(J=f"{J:.4g}")
+                bar.set_postfix(J=f"{J:.4g}", refresh=False)   # drawn at the next redraw
                 self._call_back(self.iteration)
                 if tol is not None and len(self.history["cost"]) > 1:
                     prev, cur = self.history["cost"][-2], self.history["cost"][-1]
@@ -699,13 +703,13 @@ class ShootingTrainer(Trainer):
             self._argmax_hamiltonians(fwd, ps)
         return J, data, reg
 
-    def _argmax_hamiltonians(self, fwd: pmp.Forward, ps: list[torch.Tensor]) -> None:
+    def _argmax_hamiltonians(self, fwd: Flow, ps: list[torch.Tensor]) -> None:
         """theta_k <- argmax_theta H_k(theta) [- h/(2 lr)|theta - theta_old|^2], all k at once.
 
         The H_k are independent across layers, so one L-BFGS run on
         -sum_k H_k / h maximises each of them; its gradient is written by hand.
         """
-        model, h, lam = self.model, self.model.h, self.lam
+        model, lam = self.model, self.lam
         prox = 1.0 / self.lr if self.rule == "proximal" else 0.0
         params = list(model.parameters())
         old = [[t.detach().clone() for t in model.layer_parameters(k)] for k in range(model.depth)]
@@ -720,12 +724,7 @@ class ShootingTrainer(Trainer):
                     theta = model.layer_parameters(k)
                     xa = model.active_block(k, fwd.xs[k])
                     pa = model.active_block(k, ps[k + 1])
-                    z = xa @ theta[0].T + (theta[1] if len(theta) > 1 else 0)
-                    a = model.activation.fn(z)
-                    delta = pa * model.activation.derivative(z, a)
-                    value = (pa * a).sum() - lam * sum((t ** 2).sum() for t in theta)
-                    gW = delta.T @ xa - 2 * lam * theta[0]
-                    gs = [gW, delta.sum(0) - 2 * lam * theta[1]] if len(theta) > 1 else [gW]
+                    value, gs = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam, gradient=True)
                     if prox:
                         for j, t in enumerate(theta):
                             diff = t - old[k][j]

@@ -2,8 +2,9 @@
 
     python benchmarks/bench_training_step.py [--threads 2] [--repeats 20]
 
-Profile d = 784, widths [784, 392, 196, 64, 32, 32, 64, 196, 392, 784] over
-L = 20 layers, batch 256, float32, same process, same thread count:
+The MNIST AutoencODE of Figs 7-11 (``autoencode.experiments.mnist.MNIST_FULL``: d = 784, its
+width profile over its L layers, its batch size and Tikhonov weight), float32, same process,
+same thread count:
 
 * ours:   AutoencODE + ShootingTrainer: forward states, our co-states, Adam
           update of the controls (``update="adam"``), and plain gradient ascent
@@ -26,8 +27,9 @@ import torch
 from torch import nn
 
 import autoencode as ae
+from autoencode.experiments.mnist import MNIST_FULL
 
-WIDTHS = [784, 392, 196, 64, 32, 32, 64, 196, 392, 784]
+WIDTHS = MNIST_FULL["widths"]
 
 
 class PlainResidualAutoencoder(nn.Module):
@@ -87,13 +89,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=MNIST_FULL["batch_size"])
     ap.add_argument("--order", choices=["first", "centre-out"], default="first",
                     help="which pixels stay active (centre-out gathers through a permutation)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    L, lam = 20, 1e-3
+    L, lam = MNIST_FULL["L"], MNIST_FULL["lam"]
     order = None
     if args.order == "centre-out":
         from autoencode.mnist import centre_out_order

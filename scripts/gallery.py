@@ -1,4 +1,5 @@
-"""Thumbnails for the landing page's gallery: the first figure of every notebook.
+"""Thumbnails for the landing page's gallery: the first figure of every notebook (a figure the
+page glues for its ``{glue:figure}``, or one it displays).
 
 Reads the committed (executed) notebooks and writes ``book/gallery/<notebook>.png`` (an
 ignored folder); `make book` runs it before building. Usage: ``python scripts/gallery.py``.
@@ -19,7 +20,8 @@ def first_figure(path: Path) -> bytes | None:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            png = out.get("data", {}).get("image/png")
+            data = out.get("data", {})
+            png = data.get("image/png") or data.get("application/papermill.record/image/png")
             if png:
                 return base64.b64decode(png)
     return None

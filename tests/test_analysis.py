@@ -90,7 +90,7 @@ def test_delta_matches_exact_jacobian_column_norms():
             for i in range(x.shape[0]):
                 def flow(xk, k=k):
                     u = m.to_internal(xk[None], k)
-                    u = m._flow(u, k, m.depth, keep=False)
+                    u = m.flow(u, k)
                     return m.to_external(u)[0]
                 # in reset mode the compact state drops the nodes that are off: J is 0 there
                 J = torch.autograd.functional.jacobian(flow, xs[k, i])        # [d, d]
@@ -201,3 +201,91 @@ def test_spectral_entropy():
     # per layer, bounded by log(width)
     S = analysis.spectral_entropy(torch.stack([iso, padded[:, :5]]))
     assert S.shape == (2,) and S[1] <= math.log(3) + 1e-9
+
+
+# -- the phases of a 2 -> 1 -> 2 AutoencODE (Figs 4-6) -------------------------------------
+
+def _model_2d(order=(0, 1), L=6, off_mode="reset", seed=0):
+    arch = ae.Architecture.from_phases([2, 1, 2], L=L, order=list(order))
+    return ae.AutoencODE(arch, T=2.0, off_mode=off_mode, seed=seed)
+
+
+def _clusters(n=12):
+    return ae.datasets.two_clusters(n=n, seed=0)
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+@pytest.mark.parametrize("off_mode", ["reset", "freeze"])
+def test_phase_trajectories_follow_the_flow(order, off_mode):
+    model = _model_2d(order, off_mode=off_mode)
+    x, _ = _clusters()
+    xs = model.trajectory(x).detach()
+    phases = analysis.phase_trajectories(model, x)
+    segs = model.arch.segments()
+    assert [s for s, _ in phases] == segs
+    assert [s.phase for s in segs] == ["encoder", "bottleneck", "decoder"]
+    assert {s.phase for s in segs} <= set(analysis.PHASE_NAMES)
+    for seg, traj in phases[:-1]:
+        # x_start..x_{stop-1} are the model's states, then one unmasked step
+        assert traj.shape == (seg.stop - seg.start + 1, len(x), 2)
+        torch.testing.assert_close(traj[:-1], xs[seg.start:seg.stop])
+        # masked by the next state's mask, the end state is the next state
+        mask = model.arch.masks[seg.stop].to(traj.dtype)
+        if off_mode == "reset":
+            torch.testing.assert_close(traj[-1] * mask, xs[seg.stop])
+        else:
+            torch.testing.assert_close(traj[-1], xs[seg.stop])
+    seg, traj = phases[-1]
+    torch.testing.assert_close(traj, xs[seg.start:])
+    torch.testing.assert_close(traj[-1], model(x).detach())
+
+
+def test_end_of_initial_phase_keeps_the_component_turned_off_next():
+    """x_{stop} has the turned-off component at 0; the end state of the phase does not."""
+    model = _model_2d((1, 0))              # x1 (component 0) off in the middle
+    x, _ = _clusters()
+    (seg, end), (seg2, end2), _ = analysis.phase_end_states(model, x)
+    xs = model.trajectory(x).detach()
+    assert torch.all(xs[seg.stop][:, 0] == 0)
+    assert end[:, 0].abs().min() > 0
+    # the end of the encoding phase: component 0 is still off (it restarts from 0)
+    assert torch.all(end2[:, 0] == 0)
+
+
+def test_phase_end_states_without_bias():
+    arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[0, 1])
+    model = ae.AutoencODE(arch, T=1.0, bias=False, seed=1)
+    x, _ = _clusters()
+    ends = analysis.phase_end_states(model, x)
+    assert len(ends) == 3
+    torch.testing.assert_close(ends[-1][1], model(x).detach())
+
+
+# -- separation (Fig 5) and spearman (Fig 6) ------------------------------------------------
+
+def test_separation_is_the_gap_along_the_kept_component():
+    model = _model_2d((0, 1))              # keeps x1, the component that carries the class
+    x, labels = _clusters(n=40)
+    z = model.latent(x).detach()[:, 0]
+    lo, hi = sorted((z[labels == 0], z[labels == 1]), key=lambda v: float(v.mean()))
+    gap = analysis.separation(model, x, labels)
+    assert gap == pytest.approx(float(hi.min() - lo.max()))
+    assert gap == ae.claims.class_gap(model.latent(x).detach(), labels).value
+    # two points of different classes on the same latent value: no gap
+    x2 = torch.tensor([[0.5, 0.3], [0.5, 0.3]])
+    assert analysis.separation(model, x2, torch.tensor([0, 1])) == 0
+    # classes that alternate along the latent value overlap: a negative gap
+    order = z.argsort()
+    alternating = torch.empty_like(labels)
+    alternating[order] = torch.arange(len(z)) % 2
+    assert analysis.separation(model, x, alternating) < 0
+
+
+def test_spearman_ranks():
+    t = torch.linspace(-1, 1, 50)
+    assert analysis.spearman(t, t ** 3) == pytest.approx(1.0)          # monotone, not linear
+    assert analysis.spearman(t, -torch.exp(t)) == pytest.approx(-1.0)
+    folded = analysis.spearman(t, t.abs())                             # a fold: order lost
+    assert abs(folded) < 0.1
+    with pytest.raises(ValueError, match="1-D"):
+        analysis.spearman(t, t[:10])

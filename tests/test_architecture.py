@@ -95,3 +95,45 @@ def test_whole_numbers_in_any_form_are_accepted_and_others_refused():
         Architecture.from_phases([], L=6)
     with pytest.raises(TypeError, match=r"widths\[0\] must be a whole number"):
         Architecture.from_widths([True, 1, 2])
+
+
+# -- Architecture.unet: the U-net embedding of Fig 3 ------------------------------------
+
+def test_unet_embedding_of_fig3():
+    arch = Architecture.unet([4, 3, 2], states_per_level=3)
+    assert (arch.dim, arch.depth, arch.skips) == (11, 15, [(2, 12), (5, 9)])
+    assert arch.widths == [4, 4, 8, 7, 7, 10, 9, 9, 9, 10, 7, 7, 8, 4, 4, 4]
+    assert Architecture.unet_blocks([4, 3, 2]) == [(0, 4), (4, 8), (8, 11)]
+    main = Architecture(arch.masks[:, :4])       # the main block alone: a plain autoencoder
+    assert main.widths == [4, 4, 4, 3, 3, 3, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4]
+    assert [s.phase for s in main.segments()] == ["encoder", "encoder", "bottleneck", "decoder", "decoder"]
+
+
+@pytest.mark.parametrize("levels, n", [([4, 3, 2], 3), ([6, 4, 3, 1], 2), ([3, 3], 4), ([5, 2, 4, 1], 3)])
+def test_unet_copy_blocks_live_exactly_from_source_to_target(levels, n):
+    arch = Architecture.unet(levels, states_per_level=n)
+    b = len(levels) - 1
+    blocks = Architecture.unet_blocks(levels)
+    assert arch.dim == levels[0] + sum(levels[:-1]) == blocks[-1][1]
+    assert arch.depth == (2 * b + 1) * n and len(arch.skips) == b
+    for l, (s, t) in enumerate(arch.skips):
+        block = arch.masks[:, blocks[l + 1][0]:blocks[l + 1][1]]
+        assert [k for k in range(arch.depth + 1) if block[k].any()] == list(range(s, t + 1))
+        assert block[s:t + 1].all()
+        assert int(arch.masks[s, :levels[0]].sum()) == int(arch.masks[t, :levels[0]].sum()) == levels[l]
+    # nested: the outer levels skip over the inner ones
+    assert all(s1 < s2 and t2 < t1 for (s1, t1), (s2, t2) in zip(arch.skips, arch.skips[1:]))
+    # the main path reaches the bottleneck width in the middle and returns to w_0
+    main = arch.masks[:, :levels[0]].sum(1).tolist()
+    assert min(main) == levels[-1] and main[0] == main[-1] == levels[0]
+
+
+def test_unet_refuses_bad_levels():
+    with pytest.raises(ValueError, match="at least two main-path widths"):
+        Architecture.unet([4])
+    with pytest.raises(ValueError, match="states_per_level must be at least 2"):
+        Architecture.unet([4, 2], states_per_level=1)
+    with pytest.raises(ValueError, match="at most the first"):
+        Architecture.unet([3, 4, 2])
+    with pytest.raises(ValueError, match=r"levels\[1\] must be a whole number >= 1"):
+        Architecture.unet([4, 0])

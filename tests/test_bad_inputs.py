@@ -18,6 +18,8 @@ from autoencode.checkpoint import CheckpointMismatch
 
 A = Architecture
 NAN, INF = float("nan"), float("inf")
+#: A folder and an entry module for autoencode.cache (the checks below fail before either is used).
+STORE = dict(cache=".", entry="training")
 
 
 def tiny(**kw):
@@ -153,12 +155,17 @@ CASES = [
     ("nearest_target NaN targets", lambda: datasets.nearest_target(torch.zeros(4, 2), [[NAN, 0.0], [1.0, 1.0]]),
      ValueError, r"targets contain NaN or inf"),
     # -- cache and checkpoint files ---------------------------------------------------------------
-    ("cache name not a string", lambda: cache.cache_path(123, {}), TypeError, r"name must be a string"),
-    ("build not callable", lambda: cache.cached_fit("k", {}, 3, lambda m, c: {}), TypeError,
+    ("cache name not a string", lambda: cache.cache_path(123, {}, ".", entry="training"), TypeError,
+     r"name must be a string"),
+    ("build not callable", lambda: cache.cached_fit("k", {}, 3, lambda m, c: {}, **STORE), TypeError,
      r"build must be a function"),
-    ("train not callable", lambda: cache.cached_fit("k", {}, tiny, None), TypeError, r"train must be a function"),
-    ("make_trainer not callable", lambda: cache.cached_trainer_fit("k", {}, tiny, None, X, Y), TypeError,
-     r"make_trainer must be a function"),
+    ("train not callable", lambda: cache.cached_fit("k", {}, tiny, None, **STORE), TypeError,
+     r"train must be a function"),
+    ("make_trainer not callable", lambda: cache.cached_trainer_fit("k", {}, tiny, None, X, Y, **STORE),
+     TypeError, r"make_trainer must be a function"),
+    ("cache entry not a module", lambda: cache.cached_fit("k", {}, tiny, lambda m, c: {}, cache=".",
+                                                          entry="no_such_module"), ValueError,
+     r"entry 'no_such_module': no module"),
     ("checkpoint path None", lambda: ae.load_checkpoint(None), TypeError, r"path must be a file path"),
 ]
 
@@ -186,14 +193,15 @@ def test_folders_and_files_mixed_up(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
     with pytest.raises(ValueError, match="cache must be a folder, but .*afile is a file"):
-        cache.cached_fit("k", {"v": 1}, tiny, lambda m, c: {"cost": [1.0]}, cache=afile, verbose=False)
+        cache.cached_fit("k", {"v": 1}, tiny, lambda m, c: {"cost": [1.0]}, cache=afile, entry="training",
+                         verbose=False)
     with pytest.raises(ValueError, match="cache must be a folder, but .*afile is a file"):
-        cache.cache_path("k", {}, afile / "sub")
+        cache.cache_path("k", {}, afile / "sub", entry="training")
 
 
 def test_train_must_return_a_history(tmp_path):
     with pytest.raises(TypeError, match=r"train\(model, checkpoint\) must return the trainer's history"):
-        cache.cached_fit("k", {}, tiny, lambda m, c: [1.0], cache=tmp_path, verbose=False)
+        cache.cached_fit("k", {}, tiny, lambda m, c: [1.0], cache=tmp_path, entry="training", verbose=False)
 
 
 # -- checkpoints written under one setting and resumed under another ------------------------------

@@ -41,3 +41,25 @@ def test_repeated_scripts_are_dropped():
 @pytest.mark.parametrize("script", ["gallery.py", "check_book.py"])
 def test_book_scripts_have_a_usage(script):
     assert "Usage" in (ROOT / "scripts" / script).read_text()
+
+
+def test_executed_notebooks_keep_what_a_terminal_shows():
+    """`make execute` merges a cell's stream outputs and collapses progress-bar redraws."""
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from execute_notebooks import tidy_streams
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    stream = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("train()")
+    cell.outputs = [stream("stream", name="stderr", text="\rtraining:   0%|"),
+                    stream("stream", name="stderr", text="\rtraining:  50%|"),
+                    stream("stream", name="stderr", text="\rtraining: 100%|\n"),
+                    stream("stream", name="stdout", text="trained\n"),
+                    stream("stream", name="stderr", text="\r")]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert tidy_streams(nb) == 3
+    assert [(o.name, o.text) for o in cell.outputs] == [("stderr", "training: 100%|\n"),
+                                                       ("stdout", "trained\n")]

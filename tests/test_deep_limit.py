@@ -1,4 +1,5 @@
-"""autoencode.deep_limit: phases at fixed times, one theta_0(t) for every L, L2 distances."""
+"""autoencode.experiments.deep_limit: phases at fixed times, one theta_0(t) for every L, L2
+distances, and the page's experiment."""
 import math
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 import torch
 
 import autoencode as ae
-from autoencode import deep_limit as dl
+from autoencode.experiments import deep_limit as dl
 
 
 def test_phases_cover_the_same_fractions_of_time():
@@ -59,3 +60,31 @@ def test_deep_limit_table():
     assert list(t.L) == [10, 20] and t.converged.all()
     assert t.distance.iloc[-1] == 0 and t.cost_gap.iloc[-1] == 0 and t.distance.iloc[0] > 0
     assert np.isclose(t.cost_gap.iloc[0], abs(t.J.iloc[0] - t.J.iloc[1]))
+
+
+def test_the_figure_reports_every_number_of_its_page():
+    """The experiment of notebooks/deep_limit (three L here): its numbers, each with a tolerance in
+    the page's reference file, its sentences, figure and table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from autoencode.reproduction import load_reference, tolerance_for
+
+    res = ae.experiments.run("deep_limit", quick=True, progress=False, n_train=20, Ls=[10, 20, 40],
+                             gtol=1e-5)
+    plt.close(res.figure)
+    expected = {f"dl_{q}_{L}" for q in ("J", "hessian_min") for L in (10, 20, 40)} | {
+        f"dl_{q}_{L}" for q in ("distance", "cost_gap", "contrast_distance") for L in (10, 20)} | {
+        "dl_rate_distance", "dl_rate_cost", "dl_rate_successive", "dl_rate_distance_contrast",
+        "dl_rate_cost_contrast", "dl_text", "dl_text_contrast"}
+    assert set(res.numbers) == expected
+    ref = load_reference("deep_limit")
+    for name in res.numbers:
+        tolerance_for(ref, name)                  # raises when a number has no tolerance
+    assert set(ref["committed"]) >= expected          # the book reports the same names
+    t = res.details["table"]
+    assert list(t.L) == [10, 20, 40] and (t.hessian_min > 0).all() and t.converged.all()
+    assert res.numbers["dl_text"].startswith("At lambda = 0.1 every problem is solved")
+    assert "6 problems solved" in res.summary and "hessian_min" in res.summary

@@ -69,3 +69,59 @@ def test_unknown_method(problem):
     model, x, y = problem
     with pytest.raises(ValueError, match="method must be"):
         hessian_spectrum(model, x, y, method="power")
+
+
+# -- HessianLogger: a trainer callback (Table 1) ---------------------------------------------
+
+def _logger_problem():
+    from autoencode import datasets
+
+    model = AutoencODE(Architecture.from_phases([2, 1, 2], L=6, order=[0, 1]), T=2.0, seed=0)
+    x, labels = datasets.two_clusters(n=12, seed=0)
+    return model, x, datasets.class_targets(labels)
+
+
+def test_hessian_logger_logs_at_chosen_iterations():
+    from autoencode import HessianLogger, ShootingTrainer
+
+    model, x, y = _logger_problem()
+    logger = HessianLogger(x, y, at=[0, 2, 3])
+    trainer = ShootingTrainer(model, lr=0.1, lam=1e-2, progress=False, callbacks=[logger])
+    trainer.fit(x, y, iterations=3)
+    table = logger.table()
+    assert list(table.columns) == ["iteration", "J", "min", "max", "n_negative", "n_params"]
+    assert table["iteration"].tolist() == [0, 2, 3]
+    assert (table["min"] <= table["max"]).all()
+    n = sum(p.numel() for p in model.parameters())
+    assert (table["n_params"] == n).all()
+    # the last row is the spectrum and cost of the final weights
+    spec = hessian_spectrum(model, x, y, 1e-2, method="dense")
+    assert table["min"].iloc[-1] == pytest.approx(spec.min)
+    assert table["max"].iloc[-1] == pytest.approx(spec.max)
+    assert table["J"].iloc[-1] == pytest.approx(trainer.evaluate(x, y)["cost"], rel=1e-6)
+    ev = torch.linalg.eigvalsh(hessian_matrix(model, x, y, 1e-2))
+    assert table["n_negative"].iloc[-1] == int((ev < 0).sum())
+    assert table["n_negative"].iloc[0] >= 1        # indefinite at initialisation
+
+
+def test_hessian_logger_lanczos_logs_extremes_only():
+    from autoencode import HessianLogger, ShootingTrainer
+
+    model, x, y = _logger_problem()
+    logger = HessianLogger(x, y, at=[0], method="lanczos")
+    ShootingTrainer(model, lr=0.1, lam=1e-2, progress=False, callbacks=[logger]).fit(x, y, iterations=1)
+    row = logger.rows[0]
+    spec = hessian_spectrum(_logger_problem()[0], x, y, 1e-2, method="dense")
+    assert row["n_negative"] is None
+    assert row["min"] == pytest.approx(spec.min, abs=1e-6)
+    assert row["max"] == pytest.approx(spec.max, abs=1e-6)
+
+
+def test_hessian_logger_own_lambda():
+    from autoencode import HessianLogger, ShootingTrainer
+
+    model, x, y = _logger_problem()
+    logger = HessianLogger(x, y, at=[0], lam=0.5)
+    ShootingTrainer(model, lr=0.1, lam=1e-3, progress=False, callbacks=[logger]).fit(x, y, iterations=1)
+    spec = hessian_spectrum(_logger_problem()[0], x, y, 0.5, method="dense")   # the initial weights
+    assert logger.rows[0]["min"] == pytest.approx(spec.min)

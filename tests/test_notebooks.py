@@ -83,8 +83,6 @@ def test_conventions(path: Path):
     first = cells[0]
     assert "parameters" in first.metadata.get("tags", []), \
         "the first code cell must be tagged 'parameters' (papermill)"
-    assert "AUTOENCODE_QUICK" in first.source, \
-        "the parameters cell must read AUTOENCODE_QUICK (quick-mode defaults)"
     source = "\n".join(c.source for c in cells)
     assert re.search(r"^\s*import autoencode as ae\b", source, re.M), "missing `import autoencode as ae`"
     assert re.search(r"\bae\.setup\(", source), "missing `ae.setup()`"
@@ -98,6 +96,55 @@ def test_conventions(path: Path):
                             f"executed (`make execute NB={path.relative_to(ROOT)}`)")
     errors = [i for i, c in enumerate(cells) for o in c.outputs if o.output_type == "error"]
     assert not errors, f"code cells {errors} hold error outputs"
+
+
+#: Code lines a page may hold outside its parameters cell (the experiment lives in the library).
+MAX_CODE_LINES = 60
+
+#: Cells whose code has at most this many lines may repeat across pages (``report.check()``).
+TRIVIAL_CELL_LINES = 2
+
+
+def _code_lines(source: str) -> list[str]:
+    return [ln.rstrip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_page_shape(path: Path):
+    """A notebook is a page: a parameters cell, a call into autoencode.experiments, a numbered
+    figure with its caption, the checks; code cells other than the parameters are hidden."""
+    nb = _read(path)
+    cells = _code_cells(nb)
+    rest = [c for c in cells if "parameters" not in c.metadata.get("tags", [])]
+    n = sum(len(_code_lines(c.source)) for c in rest)
+    assert n <= MAX_CODE_LINES, (f"{n} code lines outside the parameters cell (at most "
+                                 f"{MAX_CODE_LINES}): move the experiment into autoencode/experiments/")
+    shown = [i for i, c in enumerate(rest)
+             if not {"hide-input", "remove-input", "remove-cell"} & set(c.metadata.get("tags", []))]
+    assert not shown, f"code cells {shown} (after the parameters) are not tagged hide-input"
+    source = "\n".join(c.source for c in cells)
+    assert re.search(r"\bae\.experiments\.run\(", source), "the page must run its experiment " \
+        "through ae.experiments.run (the same function as `python -m autoencode figure`)"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    figures = re.findall(r"```\{glue:figure\}\s*(\S+)\s*\n((?::\w+:.*\n)*)", text)
+    assert figures, "the page shows no numbered figure: glue it (report.figure) and use {glue:figure}"
+    for key, options in figures:
+        assert ":name:" in options, f"figure {key} has no :name: (pages link to it by name)"
+
+
+def test_no_cell_is_shared_between_pages():
+    seen: dict[str, str] = {}
+    shared = []
+    for path in NOTEBOOKS:
+        for c in _code_cells(_read(path)):
+            lines = _code_lines(c.source)
+            if len(lines) <= TRIVIAL_CELL_LINES:
+                continue
+            key = "\n".join(ln.strip() for ln in lines)
+            if key in seen and seen[key] != path.name:
+                shared.append((seen[key], path.name, lines[0]))
+            seen.setdefault(key, path.name)
+    assert not shared, f"cells copied between notebooks (move them into the library): {shared}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -78,3 +78,53 @@ def test_compact_storage_of_reset_states():
     model, x, _ = setup_problem("prefix (first-k)", "reset", True)
     fwd = pmp.forward_states(model, x)
     assert [u.shape[1] for u in fwd.xs] == model.arch.widths
+
+
+@pytest.mark.parametrize("name", ARCHS)
+@pytest.mark.parametrize("mode", ["reset", "freeze"])
+def test_adjoint_step_is_the_transpose_of_the_step(name, mode):
+    """The model's co-state step applies (d x_{k+1}/d x_k)^T, in each storage layout (in reset
+    mode on the components active in x_k: an off component is 0 and so is its co-state)."""
+    model, x, _ = setup_problem(name, mode, True)
+    fwd = pmp.forward_states(model, x)
+    g = torch.Generator().manual_seed(3)
+    for k in range(model.depth):
+        u = fwd.xs[k].detach().clone().requires_grad_(True)
+        _, z = model.pre_activation(k, u)
+        nxt = model.step(k, u, model.activation.fn(z))
+        p_next = torch.randn(nxt.shape, generator=g, dtype=nxt.dtype)
+        p_next = model.to_internal(model.to_external(p_next), k + 1)   # a co-state: 0 where x_{k+1} is
+        (vjp,) = torch.autograd.grad(nxt, u, p_next)
+        with torch.no_grad():
+            pa = model.active_block(k, p_next)
+            delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
+            p = model.adjoint_step(k, p_next, delta)
+        on = model.arch.masks[k] if mode == "reset" else torch.ones(model.dim, dtype=torch.bool)
+        torch.testing.assert_close(model.to_external(p) * on, model.to_external(vjp) * on,
+                                   rtol=1e-10, atol=1e-13)
+
+
+def test_inner_hamiltonian_gradient_equals_autograd():
+    """The gradient of H_k / h the inner argmax uses is the gradient of its value."""
+    model, x, y = setup_problem("gather (non-chain)", "reset", True)
+    lam = 0.05
+    _, _, _, _, fwd, ps = pmp.cost_and_gradients(model, x, y, lam)
+    for k in range(model.depth):
+        theta = [t.detach().clone().requires_grad_(True) for t in model.layer_parameters(k)]
+        xa, pa = model.active_block(k, fwd.xs[k]), model.active_block(k, ps[k + 1])
+        value, hand = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam, gradient=True)
+        value.backward()
+        torch.testing.assert_close(value * model.h, pmp.hamiltonian(model, k, theta, fwd.xs[k], ps[k + 1], lam))
+        for gh, t in zip(hand, theta):
+            torch.testing.assert_close(gh, t.grad, rtol=1e-10, atol=1e-13)
+
+
+def test_pmp_uses_only_the_models_public_api():
+    """pmp never reads a private attribute of the model: the storage layout is the model's."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(pmp))
+    private = sorted({n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                      and n.attr.startswith("_") and not n.attr.startswith("__")})
+    assert not private, f"pmp reads private attributes {private}"

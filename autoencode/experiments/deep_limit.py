@@ -15,7 +15,15 @@ the Fig 4 problem:
   L^2(0, T) is below ``gtol``;
 * :func:`l2_distance`: the L^2-in-time distance between two piecewise-constant controls;
 * :func:`fitted_rate`: the slope of a log-log least-squares line;
-* :func:`deep_limit`: all of it for a list of L.
+* :func:`deep_limit`: all of it for a list of L;
+* :func:`deep_limit_figure` (figure ``deep_limit``, page ``notebooks/deep_limit``): the
+  chapter's experiment: every L trained to convergence at lambda = 0.1 and, for contrast,
+  at lambda = 1e-2, the smallest Hessian eigenvalue at each minimiser, the fitted rates,
+  the figure (trained controls; distances and cost gaps against L) and the page's sentences.
+
+The theorem is Thorpe and van Gennip's; the problem (Fig 4's data and 2 -> 1 -> 2
+architecture), the phases at fixed fractions of T, the piecewise-constant theta_0(t), the
+training to convergence, lambda = 0.1 and the rates measured against the finest L are ours.
 """
 from __future__ import annotations
 
@@ -26,12 +34,13 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .architecture import Architecture
-from .model import AutoencODE
+from ..architecture import Architecture
+from ..model import AutoencODE
+from .registry import Result, figure
 
 __all__ = ["PHASE_FRACTIONS", "architecture", "initial_control", "set_control", "control",
            "train_to_convergence", "gradient_norm_l2", "l2_distance", "fitted_rate",
-           "DeepLimitRun", "deep_limit"]
+           "DeepLimitRun", "deep_limit", "deep_limit_figure"]
 
 #: Fractions of [0, T] of the three phases (encoder, bottleneck, decoder): 4 + 3 + 3
 #: layers for L = 10, and exactly the same turn-off times for every multiple of 10.
@@ -218,3 +227,144 @@ def deep_limit(Ls: Sequence[int], x: torch.Tensor, y: torch.Tensor, T: float, la
     run.table = pd.DataFrame(rows, columns=["L", "J0", "J", "data", "reg", "grad_norm", "evaluations",
                                             "converged", "distance", "cost_gap"])
     return run
+
+
+# -- the chapter's figure ----------------------------------------------------------------
+
+def _defaults(quick: bool) -> dict:
+    return dict(
+        n_train=40 if quick else 200,                            # training points of the Fig 4 problem
+        T=5.0,                                                   # final time, fixed for every L
+        Ls=[10, 20, 40] if quick else [10, 20, 40, 80, 160],     # layers; the last is the reference
+        lam=0.1,                                                 # Tikhonov weight (see the text)
+        lam_contrast=1e-2,                                       # a lower one, for contrast
+        gtol=1e-7,                                               # stop at |grad J| in L^2(0, T) below this
+        seed=0,                                                  # data and the initial control theta_0(t)
+    )
+
+
+#: How the page prints the table of the runs.
+_TABLE_FORMAT = {"J0": "{:.4f}".format, "J": "{:.6f}".format, "data": "{:.5f}".format,
+                 "reg": "{:.5f}".format, "grad_norm": "{:.1e}".format, "distance": "{:.2e}".format,
+                 "cost_gap": "{:.2e}".format, "hessian_min": "{:.4f}".format}
+
+
+def _draw(run: DeepLimitRun, contrast: DeepLimitRun, Ls: Sequence[int], lam: float,
+          lam_contrast: float):
+    """Left: entries of the trained controls theta_L(t) for every L; right: the distance and
+    the cost gap to the finest L against L, with their fitted rates (dotted: lam_contrast)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1.3, 1])
+    ax = axes[0]
+    entries = [(0, 0, "$W_{11}$, encoder"), (0, 3, "$W_{22}$, encoder"), (1, 0, "$W$, bottleneck"),
+               (2, 1, "$W_{12}$, decoder")]
+    colors = plt.get_cmap()(np.linspace(0, 0.9, len(Ls)))
+    styles = ["-", "--", ":", "-."]
+    for L, c in zip(Ls, colors):
+        m = run.models[L]
+        theta = control(m)
+        phase = _phase_of_layers(m)
+        for (ph, idx, name), ls in zip(entries, styles):
+            ks = [k for k in range(L) if phase[k] == ph]
+            vals = [float(theta[k][idx]) for k in ks]
+            edges = [k * m.h for k in ks] + [(ks[-1] + 1) * m.h]
+            ax.stairs(vals, edges, color=c, ls=ls, lw=1.0, label=name if L == Ls[-1] else None)
+    for L, c in zip(Ls, colors):
+        ax.plot([], [], color=c, label=f"L = {L}")
+    ax.set(xlabel="t", ylabel="$\\theta_L(t)$ (entries)",
+           title=f"trained controls, $\\lambda$ = {lam:g}")
+    ax.legend(fontsize=6, ncol=2)
+    ax = axes[1]
+    table = run.table
+    fit = table[table.L < Ls[-1]]
+    for col, marker, name in (("distance", "o", "$\\|\\theta_L - \\theta_{max}\\|_{L^2}$"),
+                              ("cost_gap", "s", "$|J_L - J_{max}|$")):
+        r = fitted_rate(fit.L, fit[col])
+        line, = ax.loglog(fit.L, fit[col], marker, label=f"{name}: rate {r:.2f}")
+        c0 = float(np.exp(np.mean(np.log(fit[col]) + r * np.log(fit.L))))
+        ax.loglog(fit.L, c0 * fit.L.astype(float) ** (-r), "-", color=line.get_color(), lw=0.8)
+        cf = contrast.table[contrast.table.L < Ls[-1]]
+        ax.loglog(cf.L, cf[col], marker + ":", color=line.get_color(), alpha=0.5, ms=3,
+                  label=f"$\\lambda$ = {lam_contrast:g}, rate {fitted_rate(cf.L, cf[col]):.2f}")
+    ax.set(xlabel="L", title=f"against the finest L = {Ls[-1]}")
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+@figure("deep_limit", notebook="deep_limit", title="The deep limit L -> infinity at fixed T",
+        defaults=_defaults, threads=1)
+def deep_limit_figure(*, progress: bool = True, quick: bool = False, n_train, T, Ls, lam,
+                      lam_contrast, gtol, seed) -> Result:
+    """Every L trained to convergence (lambda and lambda_contrast), the Hessian's smallest
+    eigenvalue at each minimiser, the rates and the page's sentences (on one thread)."""
+    import time
+
+    Ls = [int(L) for L in Ls]
+
+    from .. import datasets
+    from ..hessian import hessian_spectrum
+
+    x, labels = datasets.two_clusters(n=n_train, seed=seed)
+    y = datasets.class_targets(labels)
+    t0 = time.perf_counter()
+    run = deep_limit(Ls, x, y, T=T, lam=lam, seed=seed, gtol=gtol)
+    contrast = deep_limit(Ls, x, y, T=T, lam=lam_contrast, seed=seed, gtol=gtol)
+    lines = [f"{2 * len(Ls)} problems solved in {time.perf_counter() - t0:.0f} s"]
+    table = run.table
+    # smallest Hessian eigenvalue at each trained theta_L (Lanczos, float64): > 0 means a strict
+    # minimum; in the metric of L^2(0, T) (u_k = sqrt(h) theta_k) the eigenvalues are those of the
+    # Hessian / h
+    mins = [hessian_spectrum(run.models[L], x.double(), y.double(), lam=lam, method="lanczos",
+                             tol=1e-6).min for L in Ls]
+    mins = [mu / run.models[L].h for mu, L in zip(mins, Ls)]
+    table["hessian_min"] = mins
+    lines.append(table.to_string(formatters=_TABLE_FORMAT))
+    fig = _draw(run, contrast, Ls, lam, lam_contrast)
+
+    fit = table[table.L < Ls[-1]]
+    rate_d, rate_c = fitted_rate(fit.L, fit.distance), fitted_rate(fit.L, fit.cost_gap)
+    succ = [l2_distance(run.models[a], run.models[b]) for a, b in zip(Ls[:-1], Ls[1:])]
+    rate_s = fitted_rate(Ls[:-1], succ)
+    cf = contrast.table[contrast.table.L < Ls[-1]]
+    rate_dc, rate_cc = fitted_rate(cf.L, cf.distance), fitted_rate(cf.L, cf.cost_gap)
+    numbers = {}
+    for _, r in table.iterrows():
+        L = int(r.L)
+        numbers[f"dl_J_{L}"] = float(r.J)
+        numbers[f"dl_hessian_min_{L}"] = float(r.hessian_min)
+        if L < Ls[-1]:
+            numbers[f"dl_distance_{L}"] = float(r.distance)
+            numbers[f"dl_cost_gap_{L}"] = float(r.cost_gap)
+    for _, r in contrast.table.iterrows():
+        if int(r.L) < Ls[-1]:
+            numbers[f"dl_contrast_distance_{int(r.L)}"] = float(r.distance)
+    numbers.update(dl_rate_distance=rate_d, dl_rate_cost=rate_c, dl_rate_successive=rate_s,
+                   dl_rate_distance_contrast=rate_dc, dl_rate_cost_contrast=rate_cc)
+    monotone = bool(np.all(np.diff(fit.distance) < 0))
+    monotone_c = bool(np.all(np.diff(fit.cost_gap) < 0))
+    J_monotone = bool(np.all(np.diff(table.J) < 0))
+    numbers["dl_text"] = (
+        f"At lambda = {lam:g} every problem is solved (|grad J| in L2 at most "
+        f"{table.grad_norm.max():.0e}) and its minimiser is strict (smallest Hessian eigenvalue, in "
+        f"the L2(0, T) metric, "
+        f"between {min(mins):.3f} and {max(mins):.3f}). The trained controls approach the finest one "
+        f"{'monotonically' if monotone else 'but not monotonically'}, from an L2 distance of "
+        f"{fit.distance.iloc[0]:.3f} at L = {Ls[0]} to {fit.distance.iloc[-1]:.4f} at L = "
+        f"{int(fit.L.iloc[-1])}, with a fitted rate of {rate_d:.2f}; the costs "
+        f"{'likewise' if monotone_c else 'not monotonically'}, |J_L - J_{Ls[-1]}| from "
+        f"{fit.cost_gap.iloc[0]:.1e} to {fit.cost_gap.iloc[-1]:.1e}, rate {rate_c:.2f}, and J_L "
+        f"{'decreases' if J_monotone else 'does not decrease monotonically'} with L. This is what "
+        f"the theorem predicts; we see no L at which it fails.")
+    dc = contrast.table
+    fails = [int(L) for L, d0, d1 in zip(dc.L[1:-1], dc.distance[:-2], dc.distance[1:-1]) if d1 >= d0]
+    numbers["dl_text_contrast"] = (
+        "slower, and the controls stay far apart: the L2 distance at L = "
+        f"{int(dc.L.iloc[-2])} is still {dc.distance.iloc[-2]:.2f} (against "
+        f"{fit.distance.iloc[-1]:.4f} at lambda = {lam:g})"
+        + (f", and it does not decrease from L = {fails[0] // 2} to {fails[0]}" if fails else "")
+        + ": the trained controls of a flat landscape need not be close even when the costs are.")
+    return Result("deep_limit", {}, numbers=numbers, figures={"main": fig},
+                  summary="\n".join(lines),
+                  details=dict(run=run, contrast=contrast, table=table, mins=mins, Ls=Ls))

@@ -29,7 +29,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .architecture import Architecture, Segment
+from ..architecture import Architecture, Segment
+from .style import (ACTIVE_COLOUR, FIELD_COLOUR as _FIELD_COLOUR, INACTIVE_COLOUR, PHASE_COLOURS,
+                    RESIDUAL_COLOUR as _RESIDUAL_COLOUR, SKIP_COLOUR, phase_colour)
 
 __all__ = [
     "PHASE_COLOURS", "ACTIVE_COLOUR", "INACTIVE_COLOUR", "SKIP_COLOUR",
@@ -37,30 +39,6 @@ __all__ = [
     "draw_network", "draw_embedding", "draw_skips", "draw_pixel_phases",
     "draw_width_profile", "node_positions", "legend_handles",
 ]
-
-#: One colour per phase label of :meth:`Architecture.segments` (used for shading,
-#: bars and titles everywhere in the book).
-PHASE_COLOURS = {
-    "encoder": "#1f5fa8",     # blue
-    "bottleneck": "#edae49",  # amber
-    "decoder": "#d1495b",     # red
-    "constant": "#7f7f7f",    # grey (a plain NeurODE)
-}
-#: Fill of an active node.
-ACTIVE_COLOUR = "#1b2631"
-#: Edge colour of an inactive (hollow) node.
-INACTIVE_COLOUR = "#b3b3b3"
-#: Colour of skip-connection arcs.
-SKIP_COLOUR = "#6a4c93"
-
-_FIELD_COLOUR = "#9aa5b1"
-_RESIDUAL_COLOUR = "#4d4d4d"
-
-
-def phase_colour(phase: str) -> str:
-    """The palette colour of a phase name (grey for an unknown name)."""
-    return PHASE_COLOURS.get(phase, "#7f7f7f")
-
 
 def _get_ax(ax, figsize=(5.0, 2.6)):
     if ax is None:
