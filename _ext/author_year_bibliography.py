@@ -5,6 +5,7 @@ when the citations in the text are author-year. This registers a pybtex formatti
 ``author_year``, whose labels are "Author, year", "Author and Other, year" or
 "Author et al., year", and whose entries add an arXiv link when the entry has an eprint.
 """
+
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
@@ -36,8 +37,10 @@ class AuthorYearStyle(UnsrtStyle):
         eprint = entry.fields.get("eprint")
         if eprint and entry.fields.get("archiveprefix", "arXiv").lower() == "arxiv":
             from pybtex.richtext import HRef
-            formatted.text = Text(formatted.text, " ", HRef(f"https://arxiv.org/abs/{eprint}",
-                                                            f"arXiv:{eprint}"), ".")
+
+            formatted.text = Text(
+                formatted.text, " ", HRef(f"https://arxiv.org/abs/{eprint}", f"arXiv:{eprint}"), "."
+            )
         return formatted
 
 

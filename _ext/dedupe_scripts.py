@@ -12,7 +12,10 @@ def _dedupe(app, pagename, templatename, context, doctree):
         return
     seen, kept = set(), []
     for js in scripts:
-        key = (getattr(js, "filename", str(js)) or "", tuple(sorted(getattr(js, "attributes", {}).items())))
+        key = (
+            getattr(js, "filename", str(js)) or "",
+            tuple(sorted(getattr(js, "attributes", {}).items())),
+        )
         if key in seen:
             continue
         seen.add(key)

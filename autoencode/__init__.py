@@ -16,28 +16,57 @@ entropies), cached training, architecture diagrams, the notebook set-up, the fig
 claims (:mod:`autoencode.claims`) and the reported numbers' check against their committed
 values (:class:`Report`).
 """
-from . import analysis, baselines, cache, claims, datasets, mnist, pmp, plotting
-from .plotting import diagrams
+
+from . import analysis, baselines, cache, claims, datasets, mnist, plotting, pmp
 from .architecture import Architecture, Segment
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
-from .hessian import (HessianLogger, HessianSpectrum, hessian_matrix, hessian_spectrum,
-                      hessian_vector_product)
+from .hessian import (
+    HessianLogger,
+    HessianSpectrum,
+    hessian_matrix,
+    hessian_spectrum,
+    hessian_vector_product,
+)
 from .model import OFF_MODES, AutoencODE
+from .plotting import diagrams
 from .reproduction import Report, ReproductionError
 from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDiverged
 
 __all__ = [
-    "Architecture", "Segment", "AutoencODE", "OFF_MODES",
-    "Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES",
-    "save_checkpoint", "load_checkpoint", "CheckpointError", "CheckpointMismatch",
-    "HessianLogger", "HessianSpectrum", "hessian_spectrum", "hessian_matrix", "hessian_vector_product",
-    "Report", "ReproductionError",
-    "analysis", "baselines", "cache", "claims", "datasets", "diagrams", "experiments", 
-    "mnist", "plotting", "pmp",
+    "Architecture",
+    "Segment",
+    "AutoencODE",
+    "OFF_MODES",
+    "Trainer",
+    "ShootingTrainer",
+    "AdamTrainer",
+    "TrainingDiverged",
+    "UPDATES",
+    "save_checkpoint",
+    "load_checkpoint",
+    "CheckpointError",
+    "CheckpointMismatch",
+    "HessianLogger",
+    "HessianSpectrum",
+    "hessian_spectrum",
+    "hessian_matrix",
+    "hessian_vector_product",
+    "Report",
+    "ReproductionError",
+    "analysis",
+    "baselines",
+    "cache",
+    "claims",
+    "datasets",
+    "diagrams",
+    "experiments",
+    "mnist",
+    "plotting",
+    "pmp",
 ]
 
-from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode
 from . import experiments  # noqa: E402  (the figures' experiments; they use the set-up above)
+from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode
 
 __all__ += ["setup", "quick_mode", "cache_dir"]
 

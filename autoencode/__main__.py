@@ -4,6 +4,7 @@ Regenerates one figure of the book outside Jupyter, through the same experiment 
 notebook calls (:mod:`autoencode.experiments`): the figure as PNG and PDF and its numbers (with
 the parameters used) as JSON, in ``--out``. ``python -m autoencode figure --help`` lists them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,33 +26,50 @@ def _overrides(items: list[str]) -> dict:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise SystemExit(f"error: -p takes key=value (e.g. -p lam=1e-2 or -p widths=[2,1,2]), "
-                             f"got {item!r}")
+            raise SystemExit(
+                f"error: -p takes key=value (e.g. -p lam=1e-2 or -p widths=[2,1,2]), got {item!r}"
+            )
         out[key.strip()] = _value(text.strip())
     return out
 
 
 def _parser(figures) -> argparse.ArgumentParser:
-    lines = [f"  {name:<16} {spec.title} (notebooks/{spec.notebook}.ipynb)"
-             for name, spec in sorted(figures.items())]
+    lines = [
+        f"  {name:<16} {spec.title} (notebooks/{spec.notebook}.ipynb)"
+        for name, spec in sorted(figures.items())
+    ]
     parser = argparse.ArgumentParser(prog="python -m autoencode")
     sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser(
-        "figure", help="regenerate one figure of the book (PNG, PDF and its numbers as JSON)",
+        "figure",
+        help="regenerate one figure of the book (PNG, PDF and its numbers as JSON)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Regenerate one figure of the book, through the experiment its notebook runs.",
         epilog="figures:\n" + "\n".join(lines) + "\n\nexample:\n"
-               "  python -m autoencode figure fig04 --quick --out figures/\n"
-               "  python -m autoencode figure fig10 -p iterations=300 --out figures/")
-    fig.add_argument("name", choices=sorted(figures), metavar="name",
-                     help="which figure (listed below)")
-    fig.add_argument("--quick", action="store_true",
-                     help="quick mode: tiny sizes and a few iterations (seconds)")
-    fig.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="override one of the figure's parameters (repeatable)")
+        "  python -m autoencode figure fig04 --quick --out figures/\n"
+        "  python -m autoencode figure fig10 -p iterations=300 --out figures/",
+    )
+    fig.add_argument(
+        "name", choices=sorted(figures), metavar="name", help="which figure (listed below)"
+    )
+    fig.add_argument(
+        "--quick", action="store_true", help="quick mode: tiny sizes and a few iterations (seconds)"
+    )
+    fig.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one of the figure's parameters (repeatable)",
+    )
     fig.add_argument("--out", default="figures", help="folder for the files (default: figures/)")
-    fig.add_argument("--threads", type=int, default=None,
-                     help="torch threads (default: the figure's own, else 2)")
+    fig.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: the figure's own, else 2)",
+    )
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -59,7 +77,7 @@ def _parser(figures) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
-    matplotlib.use("Agg")         # files only, no window
+    matplotlib.use("Agg")  # files only, no window
     from . import experiments, notebook
 
     args = _parser(experiments.FIGURES).parse_args(argv)

@@ -5,10 +5,11 @@ name up once; the discrete Pontryagin code calls ``derivative(z, a)`` with the
 pre-activation z and the activation a = sigma(z) (tanh' = 1 - a^2 is cheaper
 from a than from z).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -36,4 +37,6 @@ def get_activation(name: str) -> Activation:
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        ) from None

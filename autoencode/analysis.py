@@ -28,6 +28,7 @@ reproduction-notes page):
 
 All functions take data ``x`` as ``[N, d]`` and work without gradients.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,13 +36,25 @@ from dataclasses import dataclass
 import torch
 
 from . import pmp
-from .architecture import Segment
+from .architecture import Architecture, Segment
 from .model import AutoencODE
 
-__all__ = ["states", "LatentStats", "latent_means", "pairwise_distances", "closest_pairs",
-           "delta", "leak_fraction", "displacement", "activity",
-           "shannon_entropy", "spectral_entropy",
-           "PHASE_NAMES", "phase_trajectories", "phase_end_states"]
+__all__ = [
+    "states",
+    "LatentStats",
+    "latent_means",
+    "pairwise_distances",
+    "closest_pairs",
+    "delta",
+    "leak_fraction",
+    "displacement",
+    "activity",
+    "shannon_entropy",
+    "spectral_entropy",
+    "PHASE_NAMES",
+    "phase_trajectories",
+    "phase_end_states",
+]
 
 
 def _check_model(model) -> AutoencODE:
@@ -55,13 +68,15 @@ def states(model: AutoencODE, x: torch.Tensor, batch_size: int = 1000) -> torch.
     """All states x_0..x_L ``[L+1, N, d]`` (original coordinates), computed in batches."""
     _check_model(model)
     x = model.check_input(x)
-    return torch.cat([model.trajectory(x[i:i + batch_size])
-                      for i in range(0, x.shape[0], batch_size)], 1)
+    return torch.cat(
+        [model.trajectory(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)], 1
+    )
 
 
 # ---------------------------------------------------------------------------
 # Latent means (Fig 9)
 # ---------------------------------------------------------------------------
+
 
 @dataclass
 class LatentStats:
@@ -105,8 +120,15 @@ def latent_means(model: AutoencODE, x: torch.Tensor, labels: torch.Tensor) -> La
     mean = torch.stack([z[labels == c].mean(0) for c in classes])
     std = torch.stack([z[labels == c].std(0, correction=0) for c in classes])
     count = torch.stack([(labels == c).sum() for c in classes])
-    return LatentStats(classes, mean, std, count, z.mean(0), z.std(0, correction=0),
-                       model.arch.active(model.arch.bottleneck))
+    return LatentStats(
+        classes,
+        mean,
+        std,
+        count,
+        z.mean(0),
+        z.std(0, correction=0),
+        model.arch.active(model.arch.bottleneck),
+    )
 
 
 def pairwise_distances(means: torch.Tensor) -> torch.Tensor:
@@ -115,8 +137,9 @@ def pairwise_distances(means: torch.Tensor) -> torch.Tensor:
     return torch.cdist(means, means)
 
 
-def closest_pairs(stats: LatentStats, n_pairs: int = 2, disjoint: bool = True
-                  ) -> list[tuple[int, int, float]]:
+def closest_pairs(
+    stats: LatentStats, n_pairs: int = 2, disjoint: bool = True
+) -> list[tuple[int, int, float]]:
     """The ``n_pairs`` pairs of classes whose latent means are closest (Euclidean).
 
     Pairs are taken greedily from the closest one; with ``disjoint`` a class is
@@ -136,7 +159,9 @@ def closest_pairs(stats: LatentStats, n_pairs: int = 2, disjoint: bool = True
         if len(out) == n_pairs:
             break
     if len(out) < n_pairs:
-        raise ValueError(f"only {len(out)} {'disjoint ' if disjoint else ''}pairs among {C} classes")
+        raise ValueError(
+            f"only {len(out)} {'disjoint ' if disjoint else ''}pairs among {C} classes"
+        )
     return out
 
 
@@ -144,9 +169,11 @@ def closest_pairs(stats: LatentStats, n_pairs: int = 2, disjoint: bool = True
 # Delta (Fig 10)
 # ---------------------------------------------------------------------------
 
+
 @torch.no_grad()
-def delta(model: AutoencODE, x: torch.Tensor, probes: int = 4, seed: int = 0,
-          batch_size: int = 1000) -> torch.Tensor:
+def delta(
+    model: AutoencODE, x: torch.Tensor, probes: int = 4, seed: int = 0, batch_size: int = 1000
+) -> torch.Tensor:
     """Our Delta: RMS sensitivity of the output to every node of every state, ``[L+1, d]``.
 
     Delta_k^j = ( (1/N) sum_i || d x_L^i / d x_k^{i,j} ||^2 )^(1/2): how much the
@@ -168,7 +195,7 @@ def delta(model: AutoencODE, x: torch.Tensor, probes: int = 4, seed: int = 0,
     gen = torch.Generator().manual_seed(int(seed))
     total = torch.zeros(model.depth + 1, model.dim, dtype=torch.float64)
     for i in range(0, x.shape[0], batch_size):
-        fwd = pmp.forward_states(model, x[i:i + batch_size])
+        fwd = pmp.forward_states(model, x[i : i + batch_size])
         xL = fwd.xs[-1]
         for _ in range(probes):
             v = torch.randint(0, 2, xL.shape, generator=gen).to(xL.dtype).mul_(2).sub_(1)
@@ -212,6 +239,7 @@ def activity(model: AutoencODE, x: torch.Tensor) -> torch.Tensor:
 # Entropies (Fig 11)
 # ---------------------------------------------------------------------------
 
+
 def _as_layers(states_: torch.Tensor) -> torch.Tensor:
     s = torch.as_tensor(states_)
     if s.ndim == 2:
@@ -223,9 +251,12 @@ def _as_layers(states_: torch.Tensor) -> torch.Tensor:
     return s
 
 
-def shannon_entropy(states_: torch.Tensor, bins: int = 32,
-                    value_range: tuple[float, float] | None = None,
-                    reduce: str = "sum") -> torch.Tensor:
+def shannon_entropy(
+    states_: torch.Tensor,
+    bins: int = 32,
+    value_range: tuple[float, float] | None = None,
+    reduce: str = "sum",
+) -> torch.Tensor:
     """Histogram estimate of the Shannon entropy (nats) of each component, per layer.
 
     ``states_`` ``[K, N, d]`` (e.g. :func:`states`: K = L+1 layers, N samples) or
@@ -247,11 +278,11 @@ def shannon_entropy(states_: torch.Tensor, bins: int = 32,
         raise ValueError(f"reduce must be 'sum', 'mean' or 'none', got {reduce!r}")
     lo, hi = (float(s.min()), float(s.max())) if value_range is None else map(float, value_range)
     if not hi > lo:
-        hi = lo + 1.0           # all values equal: one occupied bin, H = 0
+        hi = lo + 1.0  # all values equal: one occupied bin, H = 0
     K, N, d = s.shape
     H = torch.empty(K, d, dtype=torch.float64)
     for k in range(K):
-        idx = ((s[k] - lo) / (hi - lo) * bins).floor().clamp_(0, bins - 1).long()   # [N, d]
+        idx = ((s[k] - lo) / (hi - lo) * bins).floor().clamp_(0, bins - 1).long()  # [N, d]
         counts = torch.zeros(d, bins, dtype=torch.float64)
         counts.scatter_add_(1, idx.T, torch.ones(d, N, dtype=torch.float64))
         p = counts / N
@@ -292,7 +323,7 @@ def spectral_entropy(states_: torch.Tensor, rel_tol: float = 1e-10) -> torch.Ten
     out = torch.zeros(s.shape[0], dtype=torch.float64)
     for k in range(s.shape[0]):
         xc = s[k] - s[k].mean(0)
-        xc = xc[:, (xc != 0).any(0)]          # constant (e.g. turned-off) components: eigenvalue 0
+        xc = xc[:, (xc != 0).any(0)]  # constant (e.g. turned-off) components: eigenvalue 0
         if xc.shape[1] == 0:
             continue
         cov = xc.T @ xc / s.shape[1]
@@ -310,8 +341,12 @@ def spectral_entropy(states_: torch.Tensor, rel_tol: float = 1e-10) -> torch.Ten
 
 #: The paper's names of the three phases of a 2 -> 1 -> 2 AutoencODE (Fig 5's caption),
 #: indexed by :attr:`Segment.phase`.
-PHASE_NAMES = {"encoder": "initial phase", "bottleneck": "encoding phase",
-               "decoder": "decoding phase", "constant": "flow"}
+PHASE_NAMES = {
+    "encoder": "initial phase",
+    "bottleneck": "encoding phase",
+    "decoder": "decoding phase",
+    "constant": "flow",
+}
 
 
 @torch.no_grad()
@@ -326,15 +361,15 @@ def phase_trajectories(model: AutoencODE, x: torch.Tensor) -> list[tuple[Segment
     (the model resets them to 0 only in x_stop); components that the next phase
     turns back on are 0. The last segment ends at x_L.
     """
-    xs = model.trajectory(x)                       # [L+1, N, d], original coordinates
+    xs = model.trajectory(x)  # [L+1, N, d], original coordinates
     out = []
     for seg in model.arch.segments():
         k = seg.stop - 1
-        if k >= model.depth:                       # last segment: ends at x_L
-            out.append((seg, xs[seg.start:].clone()))
+        if k >= model.depth:  # last segment: ends at x_L
+            out.append((seg, xs[seg.start :].clone()))
             continue
         end = xs[k] + model.increment(k, xs[k])
-        out.append((seg, torch.cat([xs[seg.start:seg.stop], end[None]])))
+        out.append((seg, torch.cat([xs[seg.start : seg.stop], end[None]])))
     return out
 
 
@@ -349,7 +384,10 @@ def phase_end_states(model: AutoencODE, x: torch.Tensor) -> list[tuple[Segment, 
 
 # -- the rank of the input-output map (Fig 3: skips carry information around a bottleneck) --
 
-def jacobian_rank(arch, width: int, seed: int = 0, T: float = 1.0, rel_tol: float = 1e-8) -> int:
+
+def jacobian_rank(
+    arch: Architecture, width: int, seed: int = 0, T: float = 1.0, rel_tol: float = 1e-8
+) -> int:
     """Rank of d(first ``width`` components of x_L) / d(first ``width`` components of x_0).
 
     The AutoencODE on ``arch`` with random weights (``seed``, final time ``T``), in
@@ -375,6 +413,7 @@ __all__ += ["jacobian_rank"]
 
 # -- measures of the 2D pages (Figs 5 and 6) ----------------------------------------------
 
+
 @torch.no_grad()
 def separation(model: AutoencODE, x: torch.Tensor, labels: torch.Tensor) -> float:
     """Gap between two classes along the first latent component (Fig 5).
@@ -397,8 +436,10 @@ def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
     values here are continuous).
     """
     if a.ndim != 1 or b.shape != a.shape:
-        raise ValueError(f"spearman needs two 1-D tensors of the same length, got shapes "
-                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"spearman needs two 1-D tensors of the same length, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}"
+        )
     ra = a.argsort().argsort().double()
     rb = b.argsort().argsort().double()
     return float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])

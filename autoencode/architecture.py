@@ -11,12 +11,13 @@ width profile over phases, or give them explicitly. *Which* components stay
 on is an ``order`` (a permutation of range(d)): a state of width w keeps the
 first w entries of the order active. ``order=None`` means first-k.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
@@ -34,7 +35,9 @@ def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a whole number{hint}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be a whole number{hint}, got {value!r} ({type(value).__name__})"
+        )
     if not isinstance(value, numbers.Integral):
         f = float(value)
         if not math.isfinite(f) or f != math.floor(f):
@@ -46,14 +49,17 @@ def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
     return value
 
 
-def _real(value, name: str, minimum: float | None = None, positive: bool = False,
-          hint: str = "") -> float:
+def _real(
+    value, name: str, minimum: float | None = None, positive: bool = False, hint: str = ""
+) -> float:
     """``value`` as a finite float: a real number (not a string, bool, complex, NaN or inf)."""
     hint = f" {hint}" if hint else ""
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number{hint}, got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be a real number{hint}, got {value!r} ({type(value).__name__})"
+        )
     f = float(value)
     if not math.isfinite(f):
         raise ValueError(f"{name} must be a finite number{hint}, got {value!r}")
@@ -65,12 +71,18 @@ def _real(value, name: str, minimum: float | None = None, positive: bool = False
 
 
 def _sequence(value, name: str, what: str = "whole numbers") -> list:
-    """A list from a sequence (list, tuple, 1-D tensor or array); strings and scalars are refused."""
+    """A list from a sequence (list, tuple, 1-D tensor or array).
+
+    Strings and scalars are refused.
+    """
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of {what}, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a sequence of {what}, got {type(value).__name__} {value!r}"
+        )
     if isinstance(value, torch.Tensor) and value.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of {what}, got a tensor of shape "
-                         f"{tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must be a 1-D sequence of {what}, got a tensor of shape {tuple(value.shape)}"
+        )
     return list(value)
 
 
@@ -108,8 +120,9 @@ class Architecture:
         draw U-net-like skip connections (Fig 3); the dynamics ignore them.
     """
 
-    def __init__(self, masks: torch.Tensor | Sequence[Sequence[bool]],
-                 skips: Sequence[tuple[int, int]] = ()):
+    def __init__(
+        self, masks: torch.Tensor | Sequence[Sequence[bool]], skips: Sequence[tuple[int, int]] = ()
+    ) -> None:
         allowed = "masks must be a boolean tensor [L+1, d] or a sequence of L+1 rows of 0/1 values"
         if not isinstance(masks, torch.Tensor):
             if isinstance(masks, (str, bytes)) or not hasattr(masks, "__iter__"):
@@ -121,7 +134,9 @@ class Architecture:
                 rows.append(list(m))
             for k, m in enumerate(rows):
                 if rows and len(m) != len(rows[0]):
-                    raise ValueError(f"state {k}: mask has {len(m)} entries, expected d = {len(rows[0])}")
+                    raise ValueError(
+                        f"state {k}: mask has {len(m)} entries, expected d = {len(rows[0])}"
+                    )
             masks = rows
         try:
             masks = torch.as_tensor(masks)
@@ -148,24 +163,33 @@ class Architecture:
                 raise ValueError(
                     f"layer {k}: masks of states {k} and {k + 1} are not nested "
                     f"(components {torch.nonzero(a & ~b).flatten().tolist()} turn off while "
-                    f"{torch.nonzero(b & ~a).flatten().tolist()} turn on)")
+                    f"{torch.nonzero(b & ~a).flatten().tolist()} turn on)"
+                )
         self.masks = masks
         pairs = _sequence(skips, "skips", "(source_state, target_state) pairs")
         self.skips = []
         for i, pair in enumerate(pairs):
             if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
-                raise TypeError(f"skips[{i}] must be a (source_state, target_state) pair of whole "
-                                f"numbers, got {pair!r}")
-            self.skips.append((_whole(pair[0], f"skips[{i}] source"),
-                               _whole(pair[1], f"skips[{i}] target")))
+                raise TypeError(
+                    f"skips[{i}] must be a (source_state, target_state) pair of whole "
+                    f"numbers, got {pair!r}"
+                )
+            self.skips.append(
+                (_whole(pair[0], f"skips[{i}] source"), _whole(pair[1], f"skips[{i}] target"))
+            )
         for s, t in self.skips:
             if not (0 <= s < t <= self.depth):
                 raise ValueError(f"skip ({s}, {t}): need 0 <= source < target <= L = {self.depth}")
 
     # -- constructors -----------------------------------------------------
     @classmethod
-    def from_widths(cls, widths: Sequence[int], order: Sequence[int] | None = None,
-                    dim: int | None = None, skips: Sequence[tuple[int, int]] = ()) -> "Architecture":
+    def from_widths(
+        cls,
+        widths: Sequence[int],
+        order: Sequence[int] | torch.Tensor | None = None,
+        dim: int | None = None,
+        skips: Sequence[tuple[int, int]] = (),
+    ) -> Architecture:
         """One width per state (``len(widths) == L + 1``).
 
         ``dim`` defaults to ``max(widths)``; ``order`` says which components
@@ -173,8 +197,10 @@ class Architecture:
         """
         widths = _whole_list(widths, "widths")
         if len(widths) < 2:
-            raise ValueError(f"widths must give one width per state, at least 2 (L + 1 with L >= 1 "
-                             f"layer), got {len(widths)}")
+            raise ValueError(
+                f"widths must give one width per state, at least 2 (L + 1 with L >= 1 "
+                f"layer), got {len(widths)}"
+            )
         for k, w in enumerate(widths):
             if w <= 0:
                 raise ValueError(f"state {k}: width {w}; widths must be at least 1")
@@ -188,9 +214,15 @@ class Architecture:
         return cls(masks, skips=skips)
 
     @classmethod
-    def from_phases(cls, widths: Sequence[int], L: int, order: Sequence[int] | None = None,
-                    lengths: Sequence[int] | None = None, dim: int | None = None,
-                    skips: Sequence[tuple[int, int]] = ()) -> "Architecture":
+    def from_phases(
+        cls,
+        widths: Sequence[int],
+        L: int,
+        order: Sequence[int] | torch.Tensor | None = None,
+        lengths: Sequence[int] | None = None,
+        dim: int | None = None,
+        skips: Sequence[tuple[int, int]] = (),
+    ) -> Architecture:
         """A width profile over phases, spread over L layers.
 
         The L layers are split into ``len(widths)`` consecutive phases (evenly,
@@ -221,7 +253,7 @@ class Architecture:
         return cls.from_widths(per_state, order=order, dim=dim, skips=skips)
 
     @classmethod
-    def neurode(cls, d: int, L: int) -> "Architecture":
+    def neurode(cls, d: int, L: int) -> Architecture:
         """The plain NeurODE / ResNet: every component on in every layer."""
         d = _whole(d, "d", 1)
         L = _whole(L, "L")
@@ -235,8 +267,10 @@ class Architecture:
         then the copy block M_l of each level l above the bottleneck."""
         levels = _whole_list(levels, "levels", 1)
         if len(levels) < 2:
-            raise ValueError(f"levels must list at least two main-path widths (the last is the "
-                             f"bottleneck), got {levels}")
+            raise ValueError(
+                f"levels must list at least two main-path widths (the last is the "
+                f"bottleneck), got {levels}"
+            )
         blocks, start = [(0, levels[0])], levels[0]
         for w in levels[:-1]:
             blocks.append((start, start + w))
@@ -244,7 +278,7 @@ class Architecture:
         return blocks
 
     @classmethod
-    def unet(cls, levels: Sequence[int], states_per_level: int = 3) -> "Architecture":
+    def unet(cls, levels: Sequence[int], states_per_level: int = 3) -> Architecture:
         """A U-net embedded in a higher-dimensional system: one copy block per skip (Fig 3).
 
         ``levels = (w_0, ..., w_b)`` are the widths of the U-net's main path, level by level,
@@ -268,33 +302,37 @@ class Architecture:
         blocks = cls.unet_blocks(levels)
         levels = _whole_list(levels, "levels", 1)
         if max(levels) > levels[0]:
-            raise ValueError(f"levels {levels}: every main-path width must be at most the first, "
-                             f"{levels[0]} (the main block)")
+            raise ValueError(
+                f"levels {levels}: every main-path width must be at most the first, "
+                f"{levels[0]} (the main block)"
+            )
         n = _whole(states_per_level, "states_per_level")
         if n < 2:
-            raise ValueError(f"states_per_level must be at least 2 (a level switches its copy "
-                             f"block in its own layer), got {n}")
+            raise ValueError(
+                f"states_per_level must be at least 2 (a level switches its copy "
+                f"block in its own layer), got {n}"
+            )
         b, d = len(levels) - 1, blocks[-1][1]
 
         def mask(main_width: int, copies) -> torch.Tensor:
             m = torch.zeros(d, dtype=torch.bool)
             m[:main_width] = True
-            for l in copies:
-                m[blocks[l + 1][0]:blocks[l + 1][1]] = True
+            for c in copies:
+                m[blocks[c + 1][0] : blocks[c + 1][1]] = True
             return m
 
         states, source, target = [], {}, {}
-        for l in range(b):                                   # encoder, level l
-            states += [mask(levels[l], range(l))] * (n - 1)
-            source[l] = len(states)
-            states.append(mask(levels[l], range(l + 1)))     # M_l switched on
-        states += [mask(levels[b], range(b))] * n            # bottleneck of the main path
-        for l in reversed(range(b)):                         # decoder, level l
-            target[l] = len(states)
-            states.append(mask(levels[l], range(l + 1)))     # main widens, M_l read here
-            states += [mask(levels[l], range(l))] * (n - 1)  # M_l switched off
-        states.append(states[-1])                            # x_L
-        return cls(torch.stack(states), skips=[(source[l], target[l]) for l in range(b)])
+        for lv in range(b):  # encoder, level l
+            states += [mask(levels[lv], range(lv))] * (n - 1)
+            source[lv] = len(states)
+            states.append(mask(levels[lv], range(lv + 1)))  # M_l switched on
+        states += [mask(levels[b], range(b))] * n  # bottleneck of the main path
+        for lv in reversed(range(b)):  # decoder, level l
+            target[lv] = len(states)
+            states.append(mask(levels[lv], range(lv + 1)))  # main widens, M_l read here
+            states += [mask(levels[lv], range(lv))] * (n - 1)  # M_l switched off
+        states.append(states[-1])  # x_L
+        return cls(torch.stack(states), skips=[(source[lv], target[lv]) for lv in range(b)])
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -368,9 +406,12 @@ class Architecture:
     def __repr__(self) -> str:
         return f"Architecture(d={self.dim}, L={self.depth}, widths={_compress(self.widths)})"
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Architecture) and torch.equal(self.masks, other.masks) \
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Architecture)
+            and torch.equal(self.masks, other.masks)
             and self.skips == other.skips
+        )
 
 
 def _check_order(order, d: int) -> torch.Tensor:
@@ -396,7 +437,9 @@ def _check_order(order, d: int) -> torch.Tensor:
 
 def _compress(widths: list[int]) -> str:
     """[2, 2, 2, 1, 1, 2] -> '2x3, 1x2, 2x1' for a short repr."""
-    parts, prev, n = [], widths[0], 0
+    parts: list[str] = []
+    prev: int | None = widths[0]
+    n = 0
     for w in widths + [None]:
         if w == prev:
             n += 1

@@ -3,7 +3,10 @@
 * :class:`PCA`: the best affine reconstruction through k components (Figs 6 and 8
   compare the AutoencODE's reconstruction error with PCA at the bottleneck width).
 """
+
 from __future__ import annotations
+
+from typing import cast
 
 import torch
 
@@ -18,14 +21,14 @@ class PCA:
     least-squares sense on the fitted data.
     """
 
-    def __init__(self, k: int):
+    def __init__(self, k: int) -> None:
         if k < 1:
             raise ValueError(f"PCA needs at least one component, got k = {k}")
         self.k = int(k)
         self.mean: torch.Tensor | None = None
-        self.components: torch.Tensor | None = None     # [k, d], orthonormal rows
+        self.components: torch.Tensor | None = None  # [k, d], orthonormal rows
 
-    def fit(self, x: torch.Tensor) -> "PCA":
+    def fit(self, x: torch.Tensor) -> PCA:
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.ndim != 2 or x.shape[0] < 1:
             raise ValueError(f"PCA.fit needs data of shape [N, d], got {tuple(x.shape)}")
@@ -36,18 +39,20 @@ class PCA:
         self.components = vh[: self.k]
         return self
 
-    def _check(self):
+    def _check(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, components) of the fit."""
         if self.components is None:
             raise RuntimeError("call fit(x) first")
+        return cast(torch.Tensor, self.mean), self.components  # fit sets both
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        self._check()
+        mean, components = self._check()
         x = torch.as_tensor(x, dtype=torch.float64)
-        return (x - self.mean) @ self.components.T
+        return (x - mean) @ components.T
 
     def decode(self, c: torch.Tensor) -> torch.Tensor:
-        self._check()
-        return c @ self.components + self.mean
+        mean, components = self._check()
+        return c @ components + mean
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """The rank-k affine reconstruction of x, in x's dtype."""
@@ -56,8 +61,13 @@ class PCA:
 
 
 def reconstruction_mse(x: torch.Tensor, x_hat: torch.Tensor, per: str = "entry") -> float:
-    """Mean squared reconstruction error: per ``"entry"`` (pixel) or per ``"sample"`` (summed over d)."""
-    err = (torch.as_tensor(x_hat, dtype=torch.float64) - torch.as_tensor(x, dtype=torch.float64)) ** 2
+    """Mean squared reconstruction error.
+
+    Per ``"entry"`` (pixel) or per ``"sample"`` (summed over d).
+    """
+    err = (
+        torch.as_tensor(x_hat, dtype=torch.float64) - torch.as_tensor(x, dtype=torch.float64)
+    ) ** 2
     if per == "entry":
         return float(err.mean())
     if per == "sample":

@@ -34,6 +34,7 @@ incomplete, holds NaN/inf, or was written under other settings is moved aside
 One process trains a given run at a time (an advisory lock ``<name>-<key>.lock``);
 a process that has to wait for another says so on stderr, naming the file.
 """
+
 from __future__ import annotations
 
 import ast
@@ -45,9 +46,9 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import torch
 
@@ -55,8 +56,17 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model import AutoencODE
 from .training import _check_structure
 
-__all__ = ["CacheWarning", "CachedRun", "NOT_TRAINING", "training_modules", "library_fingerprint",
-           "cache_key", "cache_path", "cached_fit", "cached_trainer_fit"]
+__all__ = [
+    "CacheWarning",
+    "CachedRun",
+    "NOT_TRAINING",
+    "training_modules",
+    "library_fingerprint",
+    "cache_key",
+    "cache_path",
+    "cached_fit",
+    "cached_trainer_fit",
+]
 
 FORMAT = "autoencode-cache-1"
 
@@ -65,8 +75,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 #: Modules and subpackages of the library (dotted, relative to the package) that only analyse,
 #: draw or report on trained models, or list the figures: never part of a run's fingerprint,
 #: even where the entry module imports them, since they cannot change what training computes.
-NOT_TRAINING = ("analysis", "baselines", "claims", "plotting", "reproduction",
-                "experiments.registry")
+NOT_TRAINING = (
+    "analysis",
+    "baselines",
+    "claims",
+    "plotting",
+    "reproduction",
+    "experiments.registry",
+)
 
 
 class CacheWarning(UserWarning):
@@ -93,6 +109,7 @@ class CachedRun:
 # ---------------------------------------------------------------------------
 # The library code a training run executes
 # ---------------------------------------------------------------------------
+
 
 def _module_file(name: str) -> Path | None:
     """The file of the package's module ``name`` (dotted, relative to the package; ``""`` is the
@@ -121,22 +138,27 @@ def _imported_modules(name: str | None, path: Path) -> set[str]:
         parts = package.split(".") if package else []
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
-    for node in ast.walk(tree):                    # includes imports inside functions
+    for node in ast.walk(tree):  # includes imports inside functions
         if isinstance(node, ast.Import):
-            found.update(a.name[len(root) + 1:] for a in node.names
-                         if a.name == root or a.name.startswith(root + "."))
+            found.update(
+                a.name[len(root) + 1 :]
+                for a in node.names
+                if a.name == root or a.name.startswith(root + ".")
+            )
             continue
         if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
             if name is None or node.level - 1 > len(parts):
-                continue                           # outside the package
-            up = parts[:len(parts) - (node.level - 1)]
+                continue  # outside the package
+            up = parts[: len(parts) - (node.level - 1)]
             base = ".".join(up + ([node.module] if node.module else []))
-        elif node.module == root or (node.module or "").startswith(root + "."):
-            base = node.module[len(root) + 1:]
+        elif node.module is not None and (
+            node.module == root or node.module.startswith(root + ".")
+        ):
+            base = node.module[len(root) + 1 :]
         else:
-            continue                               # another library
+            continue  # another library
         for alias in node.names:
             sub = f"{base}.{alias.name}" if base else alias.name
             if _module_file(sub) is not None:
@@ -149,8 +171,10 @@ def _imported_modules(name: str | None, path: Path) -> set[str]:
 def _entry_module(entry: str | os.PathLike) -> tuple[str | None, Path]:
     """``entry`` as (module name relative to the package or None, file)."""
     if not isinstance(entry, (str, os.PathLike)) or not str(entry):
-        raise TypeError(f"entry must name the module that sets the training up: a dotted module "
-                        f"name such as 'experiments.toy2d' or the path of a .py file, got {entry!r}")
+        raise TypeError(
+            f"entry must name the module that sets the training up: a dotted module "
+            f"name such as 'experiments.toy2d' or the path of a .py file, got {entry!r}"
+        )
     text = os.fspath(entry)
     if isinstance(entry, os.PathLike) or text.endswith(".py") or os.sep in text:
         path = Path(text).resolve()
@@ -162,19 +186,18 @@ def _entry_module(entry: str | os.PathLike) -> tuple[str | None, Path]:
             return ".".join(parts), path
         return None, path
     root = PACKAGE_DIR.name
-    name = text[len(root) + 1:] if text.startswith(root + ".") else ("" if text == root else text)
-    path = _module_file(name)
-    if path is None:
+    name = text[len(root) + 1 :] if text.startswith(root + ".") else ("" if text == root else text)
+    file = _module_file(name)
+    if file is None:
         raise ValueError(f"entry {text!r}: no module {name!r} in {PACKAGE_DIR}")
-    return name, path
+    return name, file
 
 
 def _excluded(name: str, exclude: Iterable[str]) -> bool:
     return any(name == e or name.startswith(e + ".") for e in exclude)
 
 
-def training_modules(entry: str | os.PathLike,
-                     exclude: Iterable[str] = NOT_TRAINING) -> list[Path]:
+def training_modules(entry: str | os.PathLike, exclude: Iterable[str] = NOT_TRAINING) -> list[Path]:
     """The library files a training run set up by ``entry`` executes, in sorted order.
 
     ``entry``: the module that sets the training up, as a dotted name relative to the package
@@ -215,7 +238,9 @@ def library_fingerprint(files: Iterable[str | os.PathLike]) -> str:
     for f in files:
         f = Path(f)
         full = f.resolve()
-        label = full.relative_to(PACKAGE_DIR).as_posix() if full.is_relative_to(PACKAGE_DIR) else f.name
+        label = (
+            full.relative_to(PACKAGE_DIR).as_posix() if full.is_relative_to(PACKAGE_DIR) else f.name
+        )
         digest.update(label.encode() + b"\0")
         digest.update(f.read_bytes())
         digest.update(b"\0")
@@ -226,8 +251,10 @@ def _canonical(params: dict) -> str:
     try:
         return json.dumps(params, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"cache parameters must be a JSON-serialisable dict of finite "
-                        f"numbers, strings, lists and dicts: {e}") from e
+        raise TypeError(
+            f"cache parameters must be a JSON-serialisable dict of finite "
+            f"numbers, strings, lists and dicts: {e}"
+        ) from e
 
 
 def cache_key(name: str, params: dict, fingerprint: str) -> str:
@@ -236,57 +263,79 @@ def cache_key(name: str, params: dict, fingerprint: str) -> str:
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict, got {type(params).__name__}")
     if not isinstance(fingerprint, str):
-        raise TypeError(f"fingerprint must be a string (library_fingerprint(...)), "
-                        f"got {type(fingerprint).__name__}")
-    blob = "\n".join([name, _canonical(params), fingerprint, torch.__version__,
-                      str(torch.get_default_dtype())])
+        raise TypeError(
+            f"fingerprint must be a string (library_fingerprint(...)), "
+            f"got {type(fingerprint).__name__}"
+        )
+    blob = "\n".join(
+        [name, _canonical(params), fingerprint, torch.__version__, str(torch.get_default_dtype())]
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"name must be a string (a file-name-safe label), got {type(name).__name__}")
+        raise TypeError(
+            f"name must be a string (a file-name-safe label), got {type(name).__name__}"
+        )
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
-        raise ValueError(f"name must be a non-empty file-name-safe string "
-                         f"(letters, digits, '-', '_', '.'), got {name!r}")
+        raise ValueError(
+            f"name must be a non-empty file-name-safe string "
+            f"(letters, digits, '-', '_', '.'), got {name!r}"
+        )
     return name
 
 
-def cache_path(name: str, params: dict, cache: str | os.PathLike, *,
-               entry: str | os.PathLike) -> Path:
+def cache_path(
+    name: str, params: dict, cache: str | os.PathLike, *, entry: str | os.PathLike
+) -> Path:
     """Where :func:`cached_fit` stores the run: ``<cache>/<name>-<key>.pt``, the key from
     ``name``, ``params`` and the code of :func:`training_modules` ``(entry)``."""
     _check_name(name)
     folder = _check_folder(cache)
-    return folder / f"{name}-{cache_key(name, params, library_fingerprint(training_modules(entry)))}.pt"
+    return (
+        folder
+        / f"{name}-{cache_key(name, params, library_fingerprint(training_modules(entry)))}.pt"
+    )
 
 
 def _check_folder(cache) -> Path:
     """``cache`` as a Path, refusing a file (or a path through a file) with a clear error."""
     if not isinstance(cache, (str, os.PathLike)):
-        raise TypeError(f"cache must be a folder path (str or os.PathLike), "
-                        f"got {type(cache).__name__}")
+        raise TypeError(
+            f"cache must be a folder path (str or os.PathLike), got {type(cache).__name__}"
+        )
     folder = Path(cache)
     for p in (folder, *folder.parents):
         if p.exists():
             if not p.is_dir():
-                raise ValueError(f"cache must be a folder, but {p} is a file" +
-                                 ("" if p == folder else f" (in the path {folder})"))
+                raise ValueError(
+                    f"cache must be a folder, but {p} is a file"
+                    + ("" if p == folder else f" (in the path {folder})")
+                )
             break
     return folder
+
 
 def _load(path: Path, key: str, model: AutoencODE) -> dict:
     """Read a cache file and check it against the key and the model; raise CheckpointError."""
     state = load_checkpoint(path)
     if state.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an autoencode cache file (format {state.get('format')!r})")
+        raise CheckpointError(
+            f"{path}: not an autoencode cache file (format {state.get('format')!r})"
+        )
     if state.get("key") != key:
         raise CheckpointError(f"{path}: written for key {state.get('key')!r}, expected {key!r}")
     weights = state.get("model")
     own = model.state_dict()
-    if not isinstance(weights, dict) or set(weights) != set(own) \
-            or any(not isinstance(weights[k], torch.Tensor) or weights[k].shape != own[k].shape
-                   for k in own):
+    if (
+        not isinstance(weights, dict)
+        or set(weights) != set(own)
+        or any(
+            not isinstance(weights[k], torch.Tensor) or weights[k].shape != own[k].shape
+            for k in own
+        )
+    ):
         raise CheckpointError(f"{path}: the stored weights do not match the model's architecture")
     if not all(torch.isfinite(w).all() for w in weights.values()):
         raise CheckpointError(f"{path}: the stored weights contain NaN or inf")
@@ -302,10 +351,17 @@ def _move_aside(path: Path, reason: str) -> None:
     warnings.warn(f"{reason}; moved to {bad.name} and retraining", CacheWarning, stacklevel=3)
 
 
-def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
-               train: Callable[[AutoencODE, Path], dict], *, cache: str | os.PathLike,
-               entry: str | os.PathLike, retrain: bool = False,
-               verbose: bool = True) -> CachedRun:
+def cached_fit(
+    name: str,
+    params: dict,
+    build: Callable[[], AutoencODE],
+    train: Callable[[AutoencODE, Path], dict],
+    *,
+    cache: str | os.PathLike,
+    entry: str | os.PathLike,
+    retrain: bool = False,
+    verbose: bool = True,
+) -> CachedRun:
     """Train a model once; later calls load the stored weights and history.
 
     Parameters
@@ -341,10 +397,14 @@ def cached_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     CachedRun
     """
     if not callable(build):
-        raise TypeError(f"build must be a function build() -> AutoencODE, got {type(build).__name__}")
+        raise TypeError(
+            f"build must be a function build() -> AutoencODE, got {type(build).__name__}"
+        )
     if not callable(train):
-        raise TypeError(f"train must be a function train(model, checkpoint) -> history, "
-                        f"got {type(train).__name__}")
+        raise TypeError(
+            f"train must be a function train(model, checkpoint) -> history, "
+            f"got {type(train).__name__}"
+        )
     path = cache_path(name, params, cache, entry=entry)
     key = path.stem.rsplit("-", 1)[1]
     ckpt = path.with_suffix(".ckpt")
@@ -375,7 +435,7 @@ def _exclusive(lock: Path, what: str = ""):
     """
     try:
         import fcntl
-    except ImportError:          # pragma: no cover - not POSIX
+    except ImportError:  # pragma: no cover - not POSIX
         yield
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
@@ -386,13 +446,20 @@ def _exclusive(lock: Path, what: str = ""):
             f.seek(0)
             holder = f.read().strip()
             holder = f" (held by {holder})" if holder else ""
-            print(f"autoencode.cache: waiting for another process that is training {what or 'this run'}: "
-                  f"lock file {lock}{holder}; this process will load its result when it finishes",
-                  file=sys.stderr, flush=True)
+            print(
+                f"autoencode.cache: waiting for another process that is training "
+                f"{what or 'this run'}: lock file {lock}{holder}; this process will load its "
+                f"result when it finishes",
+                file=sys.stderr,
+                flush=True,
+            )
             t0 = time.monotonic()
             fcntl.flock(f, fcntl.LOCK_EX)
-            print(f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             f.seek(0)
             f.truncate()
@@ -412,45 +479,66 @@ def _check_training_checkpoint(ckpt: Path, model: AutoencODE) -> None:
 
 
 def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose) -> CachedRun:
-    if ckpt.exists():                # an interrupted run: resume it if the file is sound
+    if ckpt.exists():  # an interrupted run: resume it if the file is sound
         try:
             _check_training_checkpoint(ckpt, model)
         except CheckpointError as e:
             _move_aside(ckpt, f"unusable training checkpoint {ckpt} ({e})")
     try:
         history = train(model, ckpt)
-    except CheckpointError as e:     # the trainer refused the file (other settings): start afresh
+    except CheckpointError as e:  # the trainer refused the file (other settings): start afresh
         if not ckpt.exists() or str(ckpt) not in str(e):
             raise
         _move_aside(ckpt, f"unusable training checkpoint {ckpt} ({e})")
         model = build()
         history = train(model, ckpt)
-    if not isinstance(history, dict) or not all(isinstance(v, (list, tuple)) for v in history.values()):
-        raise TypeError(f"{name}: train(model, checkpoint) must return the trainer's history, a dict "
-                        f"of lists, got {type(history).__name__}")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, (list, tuple)) for v in history.values()
+    ):
+        raise TypeError(
+            f"{name}: train(model, checkpoint) must return the trainer's history, a dict "
+            f"of lists, got {type(history).__name__}"
+        )
     try:
         history = {k: [float(v) for v in vals] for k, vals in history.items()}
     except (TypeError, ValueError) as e:
-        raise TypeError(f"{name}: the history returned by train() must hold numbers ({e})") from None
+        raise TypeError(
+            f"{name}: the history returned by train() must hold numbers ({e})"
+        ) from None
     bad = [float(v) for v in history.get("cost", []) if not math.isfinite(float(v))]
     if bad:
         raise ValueError(f"{name}: the training history contains non-finite costs; not cached")
-    save_checkpoint(path, {
-        "format": FORMAT, "key": key, "name": name, "params": _canonical(params),
-        "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
-        "history": history,
-    })
+    save_checkpoint(
+        path,
+        {
+            "format": FORMAT,
+            "key": key,
+            "name": name,
+            "params": _canonical(params),
+            "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            "history": history,
+        },
+    )
     ckpt.unlink(missing_ok=True)
     if verbose:
         print(f"{name}: trained and cached ({path.name})")
     return CachedRun(model, history, path, key, trained=True, params=params)
 
 
-def cached_trainer_fit(name: str, params: dict, build: Callable[[], AutoencODE],
-                       make_trainer: Callable[..., "object"], x: torch.Tensor,
-                       y: torch.Tensor | None = None, iterations: int = 100, *,
-                       cache: str | os.PathLike, entry: str | os.PathLike,
-                       retrain: bool = False, verbose: bool = True) -> CachedRun:
+def cached_trainer_fit(
+    name: str,
+    params: dict,
+    build: Callable[[], AutoencODE],
+    make_trainer: Callable[..., object],
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    iterations: int = 100,
+    *,
+    cache: str | os.PathLike,
+    entry: str | os.PathLike,
+    retrain: bool = False,
+    verbose: bool = True,
+) -> CachedRun:
     """:func:`cached_fit` for the usual case: one trainer, one ``fit``.
 
     ``make_trainer(model, checkpoint=path)`` must return a trainer
@@ -460,12 +548,15 @@ def cached_trainer_fit(name: str, params: dict, build: Callable[[], AutoencODE],
     must be determined by ``params`` (they are not hashed themselves).
     """
     if not callable(make_trainer):
-        raise TypeError(f"make_trainer must be a function make_trainer(model, checkpoint=path) -> trainer, "
-                        f"got {type(make_trainer).__name__}")
+        raise TypeError(
+            f"make_trainer must be a function make_trainer(model, checkpoint=path) -> trainer, "
+            f"got {type(make_trainer).__name__}"
+        )
 
     def train(model, checkpoint):
         trainer = make_trainer(model, checkpoint=checkpoint)
         return trainer.fit(x, y, iterations=iterations, resume=True)
 
-    return cached_fit(name, params, build, train, cache=cache, entry=entry, retrain=retrain,
-                      verbose=verbose)
+    return cached_fit(
+        name, params, build, train, cache=cache, entry=entry, retrain=retrain, verbose=verbose
+    )

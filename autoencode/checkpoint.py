@@ -10,6 +10,7 @@ incomplete, NaN weights); :class:`CheckpointMismatch`, a subclass that is also a
 ``ValueError``, a sound file written under other settings than the run that
 tries to resume from it (it names the differing field).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,14 +32,16 @@ class CheckpointMismatch(CheckpointError, ValueError):
     ``field`` names the first setting that differs (``"lr"``, ``"masks"``, ``"N"``, ...).
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
 def _path(path, what: str = "path") -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{what} must be a file path (str or os.PathLike), got {type(path).__name__}")
+        raise TypeError(
+            f"{what} must be a file path (str or os.PathLike), got {type(path).__name__}"
+        )
     return Path(path)
 
 
@@ -76,5 +79,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     except Exception as e:  # truncated, corrupt, or holding arbitrary objects
         raise CheckpointError(f"{path}: not a readable autoencode checkpoint ({e})") from e
     if not isinstance(state, dict):
-        raise CheckpointError(f"{path}: expected a dict of training state, got {type(state).__name__}")
+        raise CheckpointError(
+            f"{path}: expected a dict of training state, got {type(state).__name__}"
+        )
     return state

@@ -10,17 +10,30 @@ closest) are kept in the notebooks as *sanity checks*, labelled as such, not her
 Thresholds are ours (see the book's reproduction notes); they sit far from both the
 trained and the initial values, so round-off on another CPU cannot flip them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import torch
 
-__all__ = ["Claim", "ClaimFailed", "assert_claims", "reach_targets", "class_gap",
-           "enters_convex_region", "beats_baseline", "keeps_order", "decoded_means_recognisable",
-           "no_leak", "leak_detected", "bottleneck_more_even",
-           "convex_at_large_lambda", "deep_limit_converges"]
+__all__ = [
+    "Claim",
+    "ClaimFailed",
+    "assert_claims",
+    "reach_targets",
+    "class_gap",
+    "enters_convex_region",
+    "beats_baseline",
+    "keeps_order",
+    "decoded_means_recognisable",
+    "no_leak",
+    "leak_detected",
+    "bottleneck_more_even",
+    "convex_at_large_lambda",
+    "deep_limit_converges",
+]
 
 
 class ClaimFailed(AssertionError):
@@ -39,7 +52,10 @@ class Claim:
 
     def __str__(self) -> str:
         verdict = "holds" if self.holds else "FAILS"
-        return f"{verdict}: {self.statement} (measured {self.value:.4g}, threshold {self.threshold:.4g})"
+        return (
+            f"{verdict}: {self.statement} (measured {self.value:.4g}, "
+            f"threshold {self.threshold:.4g})"
+        )
 
 
 def assert_claims(*claims: Claim | Iterable[Claim]) -> None:
@@ -52,8 +68,13 @@ def assert_claims(*claims: Claim | Iterable[Claim]) -> None:
         raise ClaimFailed("claim(s) not reproduced:\n  " + "\n  ".join(map(str, failed)))
 
 
-def reach_targets(xL: torch.Tensor, labels: torch.Tensor, targets: Sequence[Sequence[float]],
-                  radius: float = 0.5, share: float = 0.99) -> Claim:
+def reach_targets(
+    xL: torch.Tensor,
+    labels: torch.Tensor,
+    targets: Sequence[Sequence[float]],
+    radius: float = 0.5,
+    share: float = 0.99,
+) -> Claim:
     """Figs 4-5: at least ``share`` of the points end within ``radius`` of their class's target.
 
     Stronger than nearest-target accuracy, which a random flow can already reach when
@@ -62,8 +83,12 @@ def reach_targets(xL: torch.Tensor, labels: torch.Tensor, targets: Sequence[Sequ
     """
     t = torch.as_tensor(targets, dtype=xL.dtype)[labels]
     got = float(((xL - t).norm(dim=1) <= radius).to(torch.float64).mean())
-    return Claim(f"share of points within {radius} of their class target >= {share}", got, share,
-                 got >= share)
+    return Claim(
+        f"share of points within {radius} of their class target >= {share}",
+        got,
+        share,
+        got >= share,
+    )
 
 
 def class_gap(latent: torch.Tensor, labels: torch.Tensor) -> Claim:
@@ -80,8 +105,13 @@ def enters_convex_region(min_eigenvalue_at_end: float) -> Claim:
     return Claim("smallest Hessian eigenvalue at the end of training >= 0", v, 0.0, v >= 0)
 
 
-def beats_baseline(value: float, baseline_value: float, baseline: str, factor: float = 1.0,
-                   quantity: str = "test MSE") -> Claim:
+def beats_baseline(
+    value: float,
+    baseline_value: float,
+    baseline: str,
+    factor: float = 1.0,
+    quantity: str = "test MSE",
+) -> Claim:
     """Figs 4, 6 and 8: ``value`` (by default a test error) is below ``baseline_value / factor``."""
     bound = float(baseline_value) / factor
     what = baseline if factor == 1 else f"{baseline} / {factor:g}"
@@ -94,15 +124,23 @@ def keeps_order(rho: float, at_least: float = 0.99) -> Claim:
     An untrained flow folds part of the curve (|rho| = 0.93 for seed 0).
     """
     r = abs(float(rho))
-    return Claim(f"|Spearman rho| between latent value and curve parameter >= {at_least}", r,
-                 at_least, r >= at_least)
+    return Claim(
+        f"|Spearman rho| between latent value and curve parameter >= {at_least}",
+        r,
+        at_least,
+        r >= at_least,
+    )
 
 
 def decoded_means_recognisable(matches: int, at_least: int = 8) -> Claim:
     """Fig 9: decoding a digit's mean latent vector gives an image nearest to that digit's
     mean image, for at least ``at_least`` of the 10 digits (1 of 10 untrained)."""
-    return Claim(f"decoded latent means nearest to their own digit's mean image (of 10) >= {at_least}",
-                 float(matches), float(at_least), int(matches) >= at_least)
+    return Claim(
+        f"decoded latent means nearest to their own digit's mean image (of 10) >= {at_least}",
+        float(matches),
+        float(at_least),
+        int(matches) >= at_least,
+    )
 
 
 def no_leak(leak_at_bottleneck: float, at_most: float = 0.01) -> Claim:
@@ -115,31 +153,36 @@ def no_leak(leak_at_bottleneck: float, at_most: float = 0.01) -> Claim:
     return Claim(f"leak at the bottleneck <= {at_most}", v, at_most, v <= at_most)
 
 
-def leak_detected(leak_at_bottleneck: float, mse: float, mse_latent_only: float,
-                  at_least: float = 0.5) -> Claim:
+def leak_detected(
+    leak_at_bottleneck: float, mse: float, mse_latent_only: float, at_least: float = 0.5
+) -> Claim:
     """Fig 10, left: Delta flags the wrong autoencoder (most of the output's sensitivity on
     turned-off nodes) *and* the flag is right: cutting those nodes off at least doubles
     the reconstruction error."""
     v = float(leak_at_bottleneck)
     ok = v >= at_least and float(mse_latent_only) > 2 * float(mse)
-    return Claim(f"leak at the bottleneck >= {at_least} and error without the leak > 2x", v,
-                 at_least, ok)
+    return Claim(
+        f"leak at the bottleneck >= {at_least} and error without the leak > 2x", v, at_least, ok
+    )
 
 
-def bottleneck_more_even(evenness_trained: float, evenness_initial: float,
-                         margin: float = 0.05) -> Claim:
+def bottleneck_more_even(
+    evenness_trained: float, evenness_initial: float, margin: float = 0.05
+) -> Claim:
     """Fig 11 (ours): at the bottleneck, the trained encoder spreads the data's variance more
     evenly over its active components than the untrained one: the normalised spectral
     entropy S_b / log w_b (1: all active directions equally used) exceeds the initial
     model's by at least ``margin``. Normalising by log w_b removes the dip that the width
     alone forces."""
     t, i = float(evenness_trained), float(evenness_initial)
-    return Claim(f"S_b / log w_b above the untrained model's by >= {margin}", t - i, margin,
-                 t - i >= margin)
+    return Claim(
+        f"S_b / log w_b above the untrained model's by >= {margin}", t - i, margin, t - i >= margin
+    )
 
 
 # -- Beyond the paper: local convexity and the deep limit (notebooks/local_convexity,
 # notebooks/deep_limit) ------------------------------------------------------------------
+
 
 def convex_at_large_lambda(min_eigenvalue_at_end: dict, from_lam: float = 0.1) -> Claim:
     """Local convexity map: for every lambda >= ``from_lam``, the smallest Hessian
@@ -150,12 +193,22 @@ def convex_at_large_lambda(min_eigenvalue_at_end: dict, from_lam: float = 0.1) -
     if not vals:
         raise ValueError(f"no lambda >= {from_lam} among {sorted(min_eigenvalue_at_end)}")
     v = min(vals)
-    return Claim(f"smallest Hessian eigenvalue at the end >= 0 for every lambda >= {from_lam:g}",
-                 v, 0.0, v >= 0)
+    return Claim(
+        f"smallest Hessian eigenvalue at the end >= 0 for every lambda >= {from_lam:g}",
+        v,
+        0.0,
+        v >= 0,
+    )
 
 
-def deep_limit_converges(Ls, distances, cost_gaps, grad_norms, gtol: float,
-                         min_rate: float = 0.5) -> list[Claim]:
+def deep_limit_converges(
+    Ls: Iterable[float],
+    distances: Iterable[float],
+    cost_gaps: Iterable[float],
+    grad_norms: Iterable[float],
+    gtol: float,
+    min_rate: float = 0.5,
+) -> list[Claim]:
     """Deep limit: every L-layer problem solved (|grad J|_{L^2} <= gtol), and the trained
     controls and costs approach the finest ones at least like L^(-min_rate).
 
@@ -170,15 +223,24 @@ def deep_limit_converges(Ls, distances, cost_gaps, grad_norms, gtol: float,
     Ls = [float(L) for L in Ls][:-1]
     out = []
     g = max(float(v) for v in grad_norms)
-    out.append(Claim(f"every L-layer problem stationary: max |grad J|_L2 <= {gtol:g}", g, gtol,
-                     g <= gtol))
-    for what, vals in (("L2 distance of theta_L to the finest control", distances),
-                       ("|J_L - J_finest|", cost_gaps)):
+    out.append(
+        Claim(f"every L-layer problem stationary: max |grad J|_L2 <= {gtol:g}", g, gtol, g <= gtol)
+    )
+    for what, vals in (
+        ("L2 distance of theta_L to the finest control", distances),
+        ("|J_L - J_finest|", cost_gaps),
+    ):
         v = [float(d) for d in vals][:-1]
         if min(v) <= 0 or not all(map(math.isfinite, v)):
             rate = 0.0
         else:
             rate = float(-np.polyfit(np.log(Ls), np.log(v), 1)[0])
-        out.append(Claim(f"{what} decays at least like L^-{min_rate:g} (fitted rate)", rate,
-                         min_rate, rate >= min_rate))
+        out.append(
+            Claim(
+                f"{what} decays at least like L^-{min_rate:g} (fitted rate)",
+                rate,
+                min_rate,
+                rate >= min_rate,
+            )
+        )
     return out

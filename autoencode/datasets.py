@@ -7,34 +7,49 @@
 * :func:`truncated_gaussians`: n points per class from Gaussians truncated to a ball
   around each centre (the earlier paper's 2D data, the NeurODE page).
 """
+
 from __future__ import annotations
 
 import math
 import operator
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
-__all__ = ["two_clusters", "class_targets", "nearest_target", "accuracy", "sine_curve",
-           "DEFAULT_TARGETS", "truncated_gaussians", "BONNET2021_CENTERS", "BONNET2021_TARGETS",
-           "BONNET2021_RADIUS", "BONNET2021_STD"]
+__all__ = [
+    "two_clusters",
+    "class_targets",
+    "nearest_target",
+    "accuracy",
+    "sine_curve",
+    "DEFAULT_TARGETS",
+    "truncated_gaussians",
+    "BONNET2021_CENTERS",
+    "BONNET2021_TARGETS",
+    "BONNET2021_RADIUS",
+    "BONNET2021_STD",
+]
 
 #: Target point of each class: separated in both coordinates (spec section 3).
 DEFAULT_TARGETS = ((-1.0, -1.0), (1.0, 1.0))
 
 
-def two_clusters(n: int = 200, seed: int = 0, centers: Sequence[Sequence[float]] = ((-1.0, 0.0), (1.0, 0.0)),
-                 std: float = 0.2) -> tuple[torch.Tensor, torch.Tensor]:
+def two_clusters(
+    n: int = 200,
+    seed: int = 0,
+    centers: Sequence[Sequence[float]] = ((-1.0, 0.0), (1.0, 0.0)),
+    std: float = 0.2,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` points (half per class, float32 ``[n, 2]``) and their labels (int64 ``[n]``)."""
     if n < 2:
         raise ValueError(f"need at least 2 points (one per class), got n = {n}")
     if std < 0:
         raise ValueError(f"std must be non-negative, got {std}")
     g = torch.Generator().manual_seed(int(seed))
-    centers = torch.as_tensor(centers, dtype=torch.float32)
-    labels = torch.arange(n) % len(centers)
+    c = torch.as_tensor(centers, dtype=torch.float32)
+    labels = torch.arange(n) % len(c)
     labels = labels[torch.randperm(n, generator=g)]
-    x = centers[labels] + std * torch.randn(n, centers.shape[1], generator=g)
+    x = c[labels] + std * torch.randn(n, c.shape[1], generator=g)
     return x, labels
 
 
@@ -44,13 +59,18 @@ def _check_labels(labels) -> torch.Tensor:
         try:
             labels = torch.as_tensor(labels)
         except (TypeError, ValueError, RuntimeError):
-            raise TypeError(f"labels must be a 1-D tensor [n] of integer class indices, "
-                            f"got {type(labels).__name__}") from None
+            raise TypeError(
+                f"labels must be a 1-D tensor [n] of integer class indices, "
+                f"got {type(labels).__name__}"
+            ) from None
     if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
-        raise TypeError(f"labels must be integer class indices (e.g. int64), got dtype {labels.dtype}")
+        raise TypeError(
+            f"labels must be integer class indices (e.g. int64), got dtype {labels.dtype}"
+        )
     if labels.ndim != 1:
-        raise ValueError(f"labels must be a 1-D tensor [n] of class indices, got shape "
-                         f"{tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must be a 1-D tensor [n] of class indices, got shape {tuple(labels.shape)}"
+        )
     if labels.numel() == 0:
         raise ValueError("labels is empty (n = 0)")
     return labels
@@ -61,52 +81,70 @@ def _check_targets(targets, dtype: torch.dtype) -> torch.Tensor:
     try:
         t = torch.as_tensor(targets, dtype=dtype)
     except (TypeError, ValueError, RuntimeError):
-        raise TypeError(f"targets must be a list of points [C, D] (real numbers), got {targets!r:.80}") from None
+        raise TypeError(
+            f"targets must be a list of points [C, D] (real numbers), got {targets!r:.80}"
+        ) from None
     if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 1:
-        raise ValueError(f"targets must be a non-empty list of points [C, D], got shape {tuple(t.shape)}")
+        raise ValueError(
+            f"targets must be a non-empty list of points [C, D], got shape {tuple(t.shape)}"
+        )
     if not torch.isfinite(t).all():
         raise ValueError("targets contain NaN or inf")
     return t
 
 
-def class_targets(labels: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS) -> torch.Tensor:
+def class_targets(
+    labels: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS
+) -> torch.Tensor:
     """The target point of each sample's class, ``[n, 2]``."""
     labels = _check_labels(labels)
-    targets = _check_targets(targets, torch.float32)
-    if labels.min() < 0 or labels.max() >= len(targets):
-        raise ValueError(f"labels must lie in 0..{len(targets) - 1}")
-    return targets[labels]
+    t = _check_targets(targets, torch.float32)
+    if labels.min() < 0 or labels.max() >= len(t):
+        raise ValueError(f"labels must lie in 0..{len(t) - 1}")
+    return t[labels]
 
 
-def nearest_target(xL: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS) -> torch.Tensor:
+def nearest_target(
+    xL: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS
+) -> torch.Tensor:
     """Predicted class: the index of the nearest target point."""
     if not isinstance(xL, torch.Tensor):
-        raise TypeError(f"xL must be a torch.Tensor [n, D] of final states, got {type(xL).__name__}; "
-                        f"convert it with torch.as_tensor(xL)")
+        raise TypeError(
+            f"xL must be a torch.Tensor [n, D] of final states, got {type(xL).__name__}; "
+            f"convert it with torch.as_tensor(xL)"
+        )
     if xL.is_complex():
         raise TypeError(f"xL must be real, got dtype {xL.dtype}")
     if xL.ndim != 2:
-        raise ValueError(f"xL must have shape [n, D] (one final state per row), got {tuple(xL.shape)}")
+        raise ValueError(
+            f"xL must have shape [n, D] (one final state per row), got {tuple(xL.shape)}"
+        )
     if not xL.is_floating_point():
         xL = xL.to(torch.get_default_dtype())
-    targets = _check_targets(targets, xL.dtype)
-    if targets.shape[1] != xL.shape[1]:
-        raise ValueError(f"targets are points in R^{targets.shape[1]}, but xL has {xL.shape[1]} "
-                         f"columns (D must agree)")
-    return torch.cdist(xL, targets).argmin(1)
+    t = _check_targets(targets, xL.dtype)
+    if t.shape[1] != xL.shape[1]:
+        raise ValueError(
+            f"targets are points in R^{t.shape[1]}, but xL has {xL.shape[1]} columns (D must agree)"
+        )
+    return torch.cdist(xL, t).argmin(1)
 
 
-def accuracy(xL: torch.Tensor, labels: torch.Tensor,
-             targets: Sequence[Sequence[float]] = DEFAULT_TARGETS) -> float:
+def accuracy(
+    xL: torch.Tensor, labels: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS
+) -> float:
     """Fraction of samples whose final state is nearest to their own class's target."""
     labels = _check_labels(labels)
     predicted = nearest_target(xL, targets)
     if labels.shape[0] != predicted.shape[0]:
-        raise ValueError(f"labels has {labels.shape[0]} entries but xL has {predicted.shape[0]} samples")
+        raise ValueError(
+            f"labels has {labels.shape[0]} entries but xL has {predicted.shape[0]} samples"
+        )
     return float((predicted == labels).float().mean())
 
 
-def sine_curve(n: int = 200, seed: int = 0, amplitude: float = 0.6, noise: float = 0.0) -> torch.Tensor:
+def sine_curve(
+    n: int = 200, seed: int = 0, amplitude: float = 0.6, noise: float = 0.0
+) -> torch.Tensor:
     """``n`` points (t, amplitude * sin(pi t)), t uniform in [-1, 1], float32 ``[n, 2]``.
 
     A 1D manifold in R^2 that no straight line fits: the best affine 1D
@@ -131,10 +169,13 @@ BONNET2021_RADIUS = 0.2
 BONNET2021_STD = 1.0
 
 
-def truncated_gaussians(n: int = 100, seed: int = 0,
-                        centers: Sequence[Sequence[float]] = BONNET2021_CENTERS,
-                        radius: float = BONNET2021_RADIUS, std: float = BONNET2021_STD,
-                        ) -> tuple[torch.Tensor, torch.Tensor]:
+def truncated_gaussians(
+    n: int = 100,
+    seed: int = 0,
+    centers: Sequence[Sequence[float]] = BONNET2021_CENTERS,
+    radius: float = BONNET2021_RADIUS,
+    std: float = BONNET2021_STD,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` points *per class*, class c drawn from N(centers[c], std^2 I) truncated to the
     ball of the given radius around centers[c].
 
@@ -160,14 +201,16 @@ def truncated_gaussians(n: int = 100, seed: int = 0,
         raise ValueError(f"std must be a positive finite number, got {std}")
     c = torch.as_tensor(centers, dtype=torch.float64)
     if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] < 1:
-        raise ValueError(f"centers must be a non-empty list of points [C, D], got shape {tuple(c.shape)}")
+        raise ValueError(
+            f"centers must be a non-empty list of points [C, D], got shape {tuple(c.shape)}"
+        )
     if not torch.isfinite(c).all():
         raise ValueError("centers contain NaN or inf")
     n_classes, dim = c.shape
     g = torch.Generator().manual_seed(int(seed))
     half_dim = torch.tensor(dim / 2, dtype=torch.float64)
-    a = torch.tensor(radius ** 2 / (2 * std ** 2), dtype=torch.float64)
-    mass = torch.special.gammainc(half_dim, a)       # P(|x - c| <= radius) before truncation
+    a = torch.tensor(radius**2 / (2 * std**2), dtype=torch.float64)
+    mass = torch.special.gammainc(half_dim, a)  # P(|x - c| <= radius) before truncation
     points = []
     for k in range(n_classes):
         u = torch.rand(n, generator=g, dtype=torch.float64)
@@ -181,7 +224,7 @@ def truncated_gaussians(n: int = 100, seed: int = 0,
                 below = torch.special.gammainc(half_dim, mid) < target
                 lo, hi = torch.where(below, mid, lo), torch.where(below, hi, mid)
             r = std * torch.sqrt(2 * (lo + hi) / 2)
-        else:   # a ball so small that the Gaussian is flat on it: uniform in the ball
+        else:  # a ball so small that the Gaussian is flat on it: uniform in the ball
             r = radius * u ** (1 / dim)
         points.append(c[k] + r[:, None] * direction)
     x = torch.cat(points).to(torch.float32)

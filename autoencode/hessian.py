@@ -10,11 +10,13 @@ Two ways to the extreme eigenvalues:
   the spectrum (``which="BE"``), where two runs (one per end) used to double the work.
 ``"auto"`` picks dense up to ``dense_limit`` parameters.
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -22,8 +24,18 @@ from torch.func import functional_call
 
 from .model import AutoencODE
 
-__all__ = ["HessianSpectrum", "hessian_spectrum", "hessian_matrix", "hessian_vector_product",
-           "HessianLogger"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .training import Trainer
+
+__all__ = [
+    "HessianSpectrum",
+    "hessian_spectrum",
+    "hessian_matrix",
+    "hessian_vector_product",
+    "HessianLogger",
+]
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,13 @@ def _cost_of_flat(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: floa
     return cost, flat0
 
 
-def hessian_matrix(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float,
-                   dtype: torch.dtype = torch.float64) -> torch.Tensor:
+def hessian_matrix(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    dtype: torch.dtype = torch.float64,
+) -> torch.Tensor:
     """The dense Hessian of J at the model's current weights, ``[P, P]``."""
     m = copy.deepcopy(model).to(dtype)
     x = m.check_input(x).to(dtype)
@@ -67,8 +84,13 @@ def hessian_matrix(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: flo
     return 0.5 * (H + H.T)
 
 
-def hessian_vector_product(model: AutoencODE, x: torch.Tensor, y: torch.Tensor | None = None,
-                           lam: float = 0.0, dtype: torch.dtype = torch.float64):
+def hessian_vector_product(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    lam: float = 0.0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
     """``(hvp, n)``: ``hvp(v)`` is the Hessian of J times ``v`` (NumPy vectors of length n).
 
     The cost and its gradient are evaluated once, with ``create_graph=True``; each call
@@ -99,10 +121,18 @@ def hessian_vector_product(model: AutoencODE, x: torch.Tensor, y: torch.Tensor |
     return hvp, n
 
 
-def hessian_spectrum(model: AutoencODE, x: torch.Tensor, y: torch.Tensor | None = None,
-                     lam: float = 0.0, method: str = "auto", dense_limit: int = 2000,
-                     dtype: torch.dtype = torch.float64, tol: float = 1e-8,
-                     ncv: int | None = None, maxiter: int | None = None) -> HessianSpectrum:
+def hessian_spectrum(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    lam: float = 0.0,
+    method: str = "auto",
+    dense_limit: int = 2000,
+    dtype: torch.dtype = torch.float64,
+    tol: float = 1e-8,
+    ncv: int | None = None,
+    maxiter: int | None = None,
+) -> HessianSpectrum:
     """Minimum and maximum eigenvalue of the Hessian of J (``y=None``: reconstruction).
 
     Lanczos options: ``tol`` is the relative accuracy asked of the two eigenvalues
@@ -120,8 +150,9 @@ def hessian_spectrum(model: AutoencODE, x: torch.Tensor, y: torch.Tensor | None 
         method = "dense" if n <= dense_limit else "lanczos"
     if method == "dense":
         ev = torch.linalg.eigvalsh(hessian_matrix(model, x, y, lam, dtype))
-        return HessianSpectrum(float(ev[0]), float(ev[-1]), n, "dense", 0,
-                               time.perf_counter() - start)
+        return HessianSpectrum(
+            float(ev[0]), float(ev[-1]), n, "dense", 0, time.perf_counter() - start
+        )
     if method != "lanczos":
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
     from scipy.sparse.linalg import LinearOperator, eigsh
@@ -136,16 +167,27 @@ def hessian_spectrum(model: AutoencODE, x: torch.Tensor, y: torch.Tensor | None 
     np_dtype = torch.empty((), dtype=dtype).numpy().dtype
     op = LinearOperator((n, n), matvec=counted, dtype=np_dtype)
     v0 = np.random.default_rng(0).standard_normal(n).astype(np_dtype)  # fixed: reproducible
-    if n <= 3:      # eigsh needs k < n - 1; tiny problems are cheap in dense form
+    if n <= 3:  # eigsh needs k < n - 1; tiny problems are cheap in dense form
         H = np.stack([counted(e) for e in np.eye(n, dtype=np_dtype)], 1)
         ev = np.linalg.eigvalsh(0.5 * (H + H.T))
         bottom, top = ev[0], ev[-1]
     else:
-        ev = np.sort(eigsh(op, k=2, which="BE", tol=tol, v0=v0, ncv=ncv, maxiter=maxiter,
-                           return_eigenvectors=False))
+        ev = np.sort(
+            eigsh(
+                op,
+                k=2,
+                which="BE",
+                tol=tol,
+                v0=v0,
+                ncv=ncv,
+                maxiter=maxiter,
+                return_eigenvectors=False,
+            )
+        )
         bottom, top = ev[0], ev[-1]
-    return HessianSpectrum(float(bottom), float(top), n, "lanczos", calls[0],
-                           time.perf_counter() - start)
+    return HessianSpectrum(
+        float(bottom), float(top), n, "lanczos", calls[0], time.perf_counter() - start
+    )
 
 
 class HessianLogger:
@@ -174,15 +216,21 @@ class HessianLogger:
         ``"dense"``, ``"lanczos"`` or ``"auto"``.
     """
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, at: Iterable[int],
-                 lam: float | None = None, method: str = "dense"):
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        at: Iterable[int],
+        lam: float | None = None,
+        method: str = "dense",
+    ) -> None:
         self.x, self.y = x, y
         self.at = sorted({int(i) for i in at})
         self.lam = lam
         self.method = method
         self.rows: list[dict] = []
 
-    def __call__(self, trainer, iteration: int) -> None:
+    def __call__(self, trainer: Trainer, iteration: int) -> None:
         if iteration not in self.at:
             return
         model = trainer.model
@@ -196,10 +244,11 @@ class HessianLogger:
             lo, hi, neg = spec.min, spec.max, None
         with torch.no_grad():
             J = float(model.cost(self.x, self.y, lam)[0])
-        self.rows.append({"iteration": iteration, "J": J, "min": lo, "max": hi,
-                          "n_negative": neg, "n_params": n})
+        self.rows.append(
+            {"iteration": iteration, "J": J, "min": lo, "max": hi, "n_negative": neg, "n_params": n}
+        )
 
-    def table(self):
+    def table(self) -> pd.DataFrame:
         """The log as a pandas DataFrame.
 
         Columns: iteration, J, min, max, n_negative (number of negative
@@ -207,5 +256,6 @@ class HessianLogger:
         """
         import pandas as pd
 
-        return pd.DataFrame(self.rows,
-                            columns=["iteration", "J", "min", "max", "n_negative", "n_params"])
+        return pd.DataFrame(
+            self.rows, columns=["iteration", "J", "min", "max", "n_negative", "n_params"]
+        )

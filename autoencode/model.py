@@ -14,14 +14,17 @@ regularised, so a layer of width w costs O(w^2) per sample, not O(d^2).
 Internally the state is kept in a permuted coordinate system in which every
 mask is a prefix (when the masks form a chain, as in every encoder, autoencoder
 and U-net): a layer then reads a slice ``x[:, :w]`` instead of gathering
-indices, and in reset mode state k is stored as its w_k active columns only. Rows and columns of ``weights[k]`` follow :meth:`AutoencODE.components`.
+indices, and in reset mode state k is stored as its w_k active columns only. Rows and
+columns of ``weights[k]`` follow :meth:`AutoencODE.components`.
 Everything a user sees (inputs, outputs, trajectories) is in the original order.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -87,9 +90,22 @@ class AutoencODE(nn.Module):
         the earlier paper's code (Bonnet, Cipriani, Fornasier, Huang 2021) does.
     """
 
-    def __init__(self, arch: Architecture, T: float = 1.0, activation: str = "tanh",
-                 bias: bool = True, off_mode: str = "reset", init_scale: float = 1.0,
-                 seed: int = 0, init: str = "normal"):
+    # Buffers (registered in __init__), declared for the type checker.
+    perm: torch.Tensor
+    inv_perm: torch.Tensor
+    masks: torch.Tensor
+
+    def __init__(
+        self,
+        arch: Architecture,
+        T: float = 1.0,
+        activation: str = "tanh",
+        bias: bool = True,
+        off_mode: str = "reset",
+        init_scale: float = 1.0,
+        seed: int = 0,
+        init: str = "normal",
+    ) -> None:
         super().__init__()
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
@@ -120,8 +136,10 @@ class AutoencODE(nn.Module):
         self.register_buffer("masks", masks.to(torch.get_default_dtype()), persistent=False)
         self._width = [int(w) for w in masks.sum(1)]
         # Per state: a slice when the mask is a prefix, else the index tensor.
-        self._sel = [slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten()
-                     for k, w in enumerate(self._width)]
+        self._sel: list[slice | torch.Tensor] = [
+            slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten()
+            for k, w in enumerate(self._width)
+        ]
 
         gen = torch.Generator().manual_seed(int(seed))
         self.weights = nn.ParameterList()
@@ -155,8 +173,10 @@ class AutoencODE(nn.Module):
         return [self.weights[k], self.biases[k]] if self.has_bias else [self.weights[k]]
 
     def extra_repr(self) -> str:
-        return (f"{self.arch!r}, T={self.T:g}, h={self.h:g}, activation={self.activation.name}, "
-                f"off_mode={self.off_mode}, bias={self.has_bias}")
+        return (
+            f"{self.arch!r}, T={self.T:g}, h={self.h:g}, activation={self.activation.name}, "
+            f"off_mode={self.off_mode}, bias={self.has_bias}"
+        )
 
     # -- input checks -----------------------------------------------------------
     def check_input(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
@@ -165,25 +185,31 @@ class AutoencODE(nn.Module):
             try:
                 x = torch.as_tensor(x)
             except (TypeError, ValueError, RuntimeError) as e:
-                raise TypeError(f"{name} must be a tensor [N, d={self.dim}] of real numbers, "
-                                f"got {type(x).__name__} ({e})") from None
+                raise TypeError(
+                    f"{name} must be a tensor [N, d={self.dim}] of real numbers, "
+                    f"got {type(x).__name__} ({e})"
+                ) from None
         if x.is_complex():
-            raise TypeError(f"{name} is complex ({x.dtype}); the model takes real tensors "
-                            f"(pass x.real or x.abs() explicitly)")
+            raise TypeError(
+                f"{name} is complex ({x.dtype}); the model takes real tensors "
+                f"(pass x.real or x.abs() explicitly)"
+            )
         if x.ndim != 2:
             raise ValueError(f"{name} must have shape [N, d={self.dim}], got {tuple(x.shape)}")
         if x.shape[1] != self.dim:
-            raise ValueError(f"{name} has last dimension {x.shape[1]}, but the model's state "
-                             f"dimension is d = {self.dim}")
+            raise ValueError(
+                f"{name} has last dimension {x.shape[1]}, but the model's state "
+                f"dimension is d = {self.dim}"
+            )
         if x.shape[0] == 0:
             raise ValueError(f"{name} is an empty batch (N = 0)")
         bad = ~torch.isfinite(x)
         if bad.any():
             rows = torch.nonzero(bad.any(1)).flatten()
-            raise ValueError(f"{name} contains NaN or inf in {len(rows)} sample(s), "
-                             f"first at row {int(rows[0])}")
+            raise ValueError(
+                f"{name} contains NaN or inf in {len(rows)} sample(s), first at row {int(rows[0])}"
+            )
         return x.to(self.weights[0].dtype)
-
 
     # -- internal representation ------------------------------------------------
     # Coordinates are permuted so that masks are prefixes (when they form a chain).
@@ -198,7 +224,7 @@ class AutoencODE(nn.Module):
         """State k, given in original coordinates ``[N, d]``, in the internal representation."""
         u = x[:, self.perm] if self._prefix else x
         if self.compact:
-            return u[:, :self._width[k]]
+            return u[:, : self._width[k]]
         if self.off_mode == "reset" and self._width[k] < self.dim:
             return u * self.masks[k]
         return u
@@ -225,7 +251,7 @@ class AutoencODE(nn.Module):
         return xa, F.linear(xa, self.weights[k], b)
 
     def increment(self, k: int, x: torch.Tensor) -> torch.Tensor:
-        """h G_k(x) in original coordinates ``[N, d]``, for a state x of layer k given as ``[N, d]``.
+        """h G_k(x) in original coordinates ``[N, d]``, for a state x of layer k (``[N, d]``).
 
         The Euler step before the mask of x_{k+1} is applied (figures use it to
         show the end of a phase before components are turned off).
@@ -233,22 +259,24 @@ class AutoencODE(nn.Module):
         _, z = self.pre_activation(k, self.to_internal(x, k))
         ha = self.h * self.activation.fn(z)
         if not self._prefix:
-            ha = ha.new_zeros(ha.shape[0], self.dim).index_copy(1, self._sel[k], ha)
+            sel = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
+            ha = ha.new_zeros(ha.shape[0], self.dim).index_copy(1, sel, ha)
         return self.to_external(ha)
 
     def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """x_{k+1} from x_k and the activation a = sigma(z_k)."""
         if self.compact:
             return fit_width(x + self.h * a, self._width[k + 1])
-        s = self._sel[k]
-        if self._prefix:   # freeze: the inactive tail is carried through
+        if self._prefix:  # freeze: the inactive tail is carried through
             w = self._width[k]
             return torch.cat([x[:, :w] + self.h * a, x[:, w:]], 1)
+        s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
         y = x.index_add(1, s, a, alpha=self.h)
         return y * self.masks[k + 1] if self.off_mode == "reset" else y
 
-    def adjoint_step(self, k: int, p_next: torch.Tensor, delta: torch.Tensor,
-                     pa: torch.Tensor | None = None) -> torch.Tensor:
+    def adjoint_step(
+        self, k: int, p_next: torch.Tensor, delta: torch.Tensor, pa: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The co-state step: p_k = (d x_{k+1} / d x_k)^T p_{k+1}, the transpose of :meth:`step`.
 
         ``delta`` = p_{k+1} on layer k's active block times sigma'(z_k), ``[N, w_k]``; ``pa``
@@ -256,13 +284,15 @@ class AutoencODE(nn.Module):
         mode the co-state of a turned-off component is 0, as its state is (p_{k+1} too).
         """
         pa = self.active_block(k, p_next) if pa is None else pa
-        if self.compact:                        # p_k = p_a + h (dG_k/dx)^T p_a
+        if self.compact:  # p_k = p_a + h (dG_k/dx)^T p_a
             return torch.addmm(pa, delta, self.weights[k], alpha=self.h)
-        if self._prefix:                        # freeze: the inactive tail passes through
+        if self._prefix:  # freeze: the inactive tail passes through
             w = self._width[k]
-            return torch.cat([torch.addmm(pa, delta, self.weights[k], alpha=self.h),
-                              p_next[:, w:]], 1)
-        p = p_next.index_add(1, self._sel[k], delta @ self.weights[k], alpha=self.h)
+            return torch.cat(
+                [torch.addmm(pa, delta, self.weights[k], alpha=self.h), p_next[:, w:]], 1
+            )
+        s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
+        p = p_next.index_add(1, s, delta @ self.weights[k], alpha=self.h)
         return p * self.masks[k] if self.off_mode == "reset" else p
 
     # -- flows ------------------------------------------------------------------
@@ -310,8 +340,10 @@ class AutoencODE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """x_L from a bottleneck state: ``[N, d]``, or the latent ``[N, w_b]`` of :meth:`latent`."""
         if not isinstance(z, torch.Tensor):
-            raise TypeError(f"z must be a torch.Tensor ([N, d={self.dim}] or the latent [N, w_b]), got "
-                            f"{type(z).__name__}; convert it with torch.as_tensor(z)")
+            raise TypeError(
+                f"z must be a torch.Tensor ([N, d={self.dim}] or the latent [N, w_b]), got "
+                f"{type(z).__name__}; convert it with torch.as_tensor(z)"
+            )
         b = self.arch.bottleneck
         idx = self.arch.active(b)
         if z.ndim == 2 and z.shape[1] == len(idx) and len(idx) != self.dim:
@@ -332,9 +364,13 @@ class AutoencODE(nn.Module):
         ``params``: other values of the parameters (e.g. a functional call's), default the
         model's own.
         """
-        return self.h * sum((p ** 2).sum() for p in (self.parameters() if params is None else params))
+        ps = self.parameters() if params is None else params
+        # sum() starts from the int 0; with at least one parameter the result is a tensor.
+        return cast(torch.Tensor, self.h * sum((p**2).sum() for p in ps))
 
-    def cost(self, x: torch.Tensor, y: torch.Tensor, lam: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def cost(
+        self, x: torch.Tensor, y: torch.Tensor, lam: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(J, data term, lambda * regulariser) for inputs x and targets y (autograd-friendly)."""
         if isinstance(lam, (bool, str, bytes)) or lam is None:
             raise TypeError(f"lam must be a real number (the Tikhonov weight), got {lam!r}")

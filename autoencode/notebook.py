@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: True when the environment variable ``AUTOENCODE_QUICK`` is ``"1"`` (read at import).
 QUICK = os.environ.get("AUTOENCODE_QUICK") == "1"
 
+
 def quick_mode() -> bool:
     """Whether ``AUTOENCODE_QUICK=1`` is set (read now, not at import)."""
     return os.environ.get("AUTOENCODE_QUICK") == "1"

@@ -14,22 +14,35 @@ co-state *is* back-propagation, which ``tests/test_pmp.py`` checks against
 autograd to round-off. All tensors here are in the model's internal
 representation (see :meth:`~autoencode.model.AutoencODE.to_internal`).
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Literal, cast, overload
 
 import torch
 from torch.nn import functional as F
 
 from .model import AutoencODE, Flow
 
-__all__ = ["forward_states", "terminal_costate", "backward_costates", "layer_hamiltonian",
-           "layer_gradient", "hamiltonian", "hamiltonian_gradients", "cost_and_gradients"]
+__all__ = [
+    "forward_states",
+    "terminal_costate",
+    "backward_costates",
+    "layer_hamiltonian",
+    "layer_gradient",
+    "hamiltonian",
+    "hamiltonian_gradients",
+    "cost_and_gradients",
+]
 
 
 @torch.no_grad()
 def forward_states(model: AutoencODE, x: torch.Tensor) -> Flow:
-    """Run the Euler flow from data x ``[N, d]`` and keep every state (:meth:`AutoencODE.flow_states`)."""
+    """Run the Euler flow from data x ``[N, d]`` and keep every state.
+
+    See :meth:`AutoencODE.flow_states`.
+    """
     return model.flow_states(model.to_internal(model.check_input(x), 0))
 
 
@@ -43,15 +56,38 @@ def _delta(model: AutoencODE, k: int, pa: torch.Tensor, fwd: Flow) -> torch.Tens
     return pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
 
 
+@overload
+def backward_costates(
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: Literal[False] = ...
+) -> list[torch.Tensor]: ...
+
+
+@overload
+def backward_costates(
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: Literal[True]
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]: ...
+
+
+@overload
+def backward_costates(
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool
+) -> list[torch.Tensor] | tuple[list[torch.Tensor], list[torch.Tensor]]: ...
+
+
 @torch.no_grad()
-def backward_costates(model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool = False):
-    """Co-states p_0..p_L from p_L, by the discrete adjoint equation (:meth:`AutoencODE.adjoint_step`).
+def backward_costates(
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool = False
+) -> list[torch.Tensor] | tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Co-states p_0..p_L from p_L, by the discrete adjoint equation.
+
+    See :meth:`AutoencODE.adjoint_step`.
 
     With ``return_deltas`` also returns delta_k = p_{k+1}|_active * sigma'(z_k)
     ``[N, w_k]``, the back-propagated error from which the gradients follow.
     """
-    ps = [None] * (model.depth + 1)
-    deltas = [None] * model.depth
+    # Placeholders: every entry is set below (p_L first, then k = L-1 down to 0).
+    ps = cast(list[torch.Tensor], [None] * (model.depth + 1))
+    deltas = cast(list[torch.Tensor], [None] * model.depth)
     ps[-1] = pL
     for k in range(model.depth - 1, -1, -1):
         pa = model.active_block(k, ps[k + 1])
@@ -65,8 +101,10 @@ def backward_costates(model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_del
 # block. Its value and its gradient are written here only; the trainers (gradient steps and the
 # inner argmax of the fixed-point and proximal rules), the tests and the analyses use them.
 
-def layer_gradient(theta: Sequence[torch.Tensor], xa: torch.Tensor, delta: torch.Tensor,
-                   lam: float, scale: float) -> list[torch.Tensor]:
+
+def layer_gradient(
+    theta: Sequence[torch.Tensor], xa: torch.Tensor, delta: torch.Tensor, lam: float, scale: float
+) -> list[torch.Tensor]:
     """``scale`` * dH_k/dtheta / h = scale * (delta^T x_a - 2 lambda theta), as ``[dW, db]``.
 
     ``scale`` = h gives dH_k/dtheta, -h gives dJ/dtheta_k, 1 the gradient of H_k / h.
@@ -77,8 +115,51 @@ def layer_gradient(theta: Sequence[torch.Tensor], xa: torch.Tensor, delta: torch
     return grads
 
 
-def layer_hamiltonian(model: AutoencODE, k: int, theta: Sequence[torch.Tensor], xa: torch.Tensor,
-                      pa: torch.Tensor, lam: float, gradient: bool = False):
+@overload
+def layer_hamiltonian(
+    model: AutoencODE,
+    k: int,
+    theta: Sequence[torch.Tensor],
+    xa: torch.Tensor,
+    pa: torch.Tensor,
+    lam: float,
+    gradient: Literal[False] = ...,
+) -> torch.Tensor: ...
+
+
+@overload
+def layer_hamiltonian(
+    model: AutoencODE,
+    k: int,
+    theta: Sequence[torch.Tensor],
+    xa: torch.Tensor,
+    pa: torch.Tensor,
+    lam: float,
+    gradient: Literal[True],
+) -> tuple[torch.Tensor, list[torch.Tensor]]: ...
+
+
+@overload
+def layer_hamiltonian(
+    model: AutoencODE,
+    k: int,
+    theta: Sequence[torch.Tensor],
+    xa: torch.Tensor,
+    pa: torch.Tensor,
+    lam: float,
+    gradient: bool,
+) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]: ...
+
+
+def layer_hamiltonian(
+    model: AutoencODE,
+    k: int,
+    theta: Sequence[torch.Tensor],
+    xa: torch.Tensor,
+    pa: torch.Tensor,
+    lam: float,
+    gradient: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
     """H_k(theta) / h at layer k's active blocks ``xa`` (of x_k) and ``pa`` (of p_{k+1}).
 
     Differentiable in theta. With ``gradient`` returns ``(value, [dW, db])``, the gradient
@@ -86,15 +167,21 @@ def layer_hamiltonian(model: AutoencODE, k: int, theta: Sequence[torch.Tensor], 
     """
     z = F.linear(xa, theta[0], theta[1] if len(theta) > 1 else None)
     a = model.activation.fn(z)
-    value = (pa * a).sum() - lam * sum((t ** 2).sum() for t in theta)
+    value = (pa * a).sum() - lam * sum((t**2).sum() for t in theta)
     if not gradient:
         return value
     delta = pa * model.activation.derivative(z, a)
     return value, layer_gradient(theta, xa, delta, lam, scale=1.0)
 
 
-def hamiltonian(model: AutoencODE, k: int, theta: list[torch.Tensor], x_k: torch.Tensor,
-                p_next: torch.Tensor, lam: float) -> torch.Tensor:
+def hamiltonian(
+    model: AutoencODE,
+    k: int,
+    theta: list[torch.Tensor],
+    x_k: torch.Tensor,
+    p_next: torch.Tensor,
+    lam: float,
+) -> torch.Tensor:
     """H_k(theta) = sum_i p_{k+1}^i . h G_k(x_k^i; theta) - lambda h |theta|^2.
 
     ``theta`` = ``[W, b]`` (or ``[W]``); ``x_k``, ``p_next`` internal; differentiable in theta.
@@ -104,22 +191,32 @@ def hamiltonian(model: AutoencODE, k: int, theta: list[torch.Tensor], x_k: torch
 
 
 @torch.no_grad()
-def _layer_gradients(model: AutoencODE, fwd: Flow, deltas: list[torch.Tensor], lam: float,
-                     scale: float) -> list[list[torch.Tensor]]:
-    return [layer_gradient(model.layer_parameters(k), model.active_block(k, fwd.xs[k]), deltas[k],
-                           lam, scale) for k in range(model.depth)]
+def _layer_gradients(
+    model: AutoencODE, fwd: Flow, deltas: list[torch.Tensor], lam: float, scale: float
+) -> list[list[torch.Tensor]]:
+    return [
+        layer_gradient(
+            model.layer_parameters(k), model.active_block(k, fwd.xs[k]), deltas[k], lam, scale
+        )
+        for k in range(model.depth)
+    ]
 
 
 @torch.no_grad()
-def hamiltonian_gradients(model: AutoencODE, fwd: Flow, ps: list[torch.Tensor],
-                          lam: float) -> list[list[torch.Tensor]]:
+def hamiltonian_gradients(
+    model: AutoencODE, fwd: Flow, ps: list[torch.Tensor], lam: float
+) -> list[list[torch.Tensor]]:
     """dH_k/dtheta_k for every layer, as ``[[dW_0, db_0], ...]`` (no bias: ``[[dW_0], ...]``)."""
     deltas = [_delta(model, k, model.active_block(k, ps[k + 1]), fwd) for k in range(model.depth)]
     return _layer_gradients(model, fwd, deltas, lam, scale=model.h)
 
 
 @torch.no_grad()
-def cost_and_gradients(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float):
+def cost_and_gradients(
+    model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float
+) -> tuple[
+    torch.Tensor, torch.Tensor, torch.Tensor, list[list[torch.Tensor]], Flow, list[torch.Tensor]
+]:
     """One shooting sweep: forward states, co-states, and dJ/dtheta = -dH/dtheta from them.
 
     Returns ``(J, data, reg, grads, fwd, ps)``, ``grads`` shaped like

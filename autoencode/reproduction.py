@@ -37,6 +37,7 @@ run then writes its values into ``[committed]`` (the tolerances stay), so the co
 notebook and its reference file always agree, and ``git diff notebooks/reference`` shows
 how far the numbers moved.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -46,12 +47,26 @@ import os
 import sys
 import textwrap
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-__all__ = ["Report", "Tolerance", "ReproductionError", "reference_path", "load_reference",
-           "tolerance_for", "committed_glue", "REFERENCE_DIR"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .claims import Claim
+
+__all__ = [
+    "Report",
+    "Tolerance",
+    "ReproductionError",
+    "reference_path",
+    "load_reference",
+    "tolerance_for",
+    "committed_glue",
+    "REFERENCE_DIR",
+]
 
 #: Folder of the reference files (one per notebook).
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "reference"
@@ -66,6 +81,7 @@ class ReproductionError(AssertionError):
 @dataclass(frozen=True)
 class Tolerance:
     """``|measured - committed| <= abs + rel * |committed|``, or equality when ``exact``."""
+
     pattern: str
     why: str
     rel: float = 0.0
@@ -101,28 +117,45 @@ def load_reference(notebook: str) -> dict:
     """The parsed reference file of a notebook, with ``tolerances`` as :class:`Tolerance` s."""
     path = reference_path(notebook)
     if not path.is_file():
-        raise ReproductionError(f"no reference file {path} for notebook {notebook!r}: create it "
-                                f"(see autoencode/reproduction.py for its format)")
+        raise ReproductionError(
+            f"no reference file {path} for notebook {notebook!r}: create it "
+            f"(see autoencode/reproduction.py for its format)"
+        )
     with path.open("rb") as f:
         ref = tomllib.load(f)
     tolerances = []
     for pattern, spec in ref.get("tolerances", {}).items():
         unknown = set(spec) - {"rel", "abs", "exact", "why"}
         if unknown or not spec.get("why"):
-            raise ReproductionError(f"{path}: tolerance {pattern!r} needs a 'why' and only "
-                                    f"rel/abs/exact (unknown keys: {sorted(unknown)})")
-        tolerances.append(Tolerance(pattern=pattern, why=spec["why"], rel=float(spec.get("rel", 0)),
-                                    abs=float(spec.get("abs", 0)), exact=bool(spec.get("exact", False))))
-    return {"path": path, "parameters": ref.get("parameters", {}), "tolerances": tolerances,
-            "committed": ref.get("committed", {})}
+            raise ReproductionError(
+                f"{path}: tolerance {pattern!r} needs a 'why' and only "
+                f"rel/abs/exact (unknown keys: {sorted(unknown)})"
+            )
+        tolerances.append(
+            Tolerance(
+                pattern=pattern,
+                why=spec["why"],
+                rel=float(spec.get("rel", 0)),
+                abs=float(spec.get("abs", 0)),
+                exact=bool(spec.get("exact", False)),
+            )
+        )
+    return {
+        "path": path,
+        "parameters": ref.get("parameters", {}),
+        "tolerances": tolerances,
+        "committed": ref.get("committed", {}),
+    }
 
 
 def tolerance_for(reference: dict, name: str) -> Tolerance:
     for tol in reference["tolerances"]:
         if fnmatch.fnmatchcase(name, tol.pattern):
             return tol
-    raise ReproductionError(f"{reference['path']}: no tolerance matches the quantity {name!r}; "
-                            f"add one under [tolerances] with its reason")
+    raise ReproductionError(
+        f"{reference['path']}: no tolerance matches the quantity {name!r}; "
+        f"add one under [tolerances] with its reason"
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -154,7 +187,7 @@ class Report:
         the reference file's ``[parameters]`` are compared with the book's values.
     """
 
-    def __init__(self, notebook: str, parameters: Mapping[str, Any] | None = None):
+    def __init__(self, notebook: str, parameters: Mapping[str, Any] | None = None) -> None:
         from .notebook import quick_mode
 
         self.notebook = notebook
@@ -163,13 +196,16 @@ class Report:
         self.quick = quick_mode()
         params = dict(parameters or {})
         self.differences = [
-            (k, params[k], book) for k, book in self.reference["parameters"].items()
+            (k, params[k], book)
+            for k, book in self.reference["parameters"].items()
             if k in params and not _same(params[k], book)
         ]
         missing = [k for k in self.reference["parameters"] if k not in params]
         if parameters is not None and missing:
-            raise ReproductionError(f"parameters {missing} of {self.reference['path'].name} are not "
-                                    f"among the notebook's parameters")
+            raise ReproductionError(
+                f"parameters {missing} of {self.reference['path'].name} are not "
+                f"among the notebook's parameters"
+            )
 
     @property
     def is_book_run(self) -> bool:
@@ -188,7 +224,7 @@ class Report:
         """Record ``value`` under ``name`` (and glue it for the prose, not displayed)."""
         if isinstance(value, (int, float, str)):
             pass
-        elif hasattr(value, "item"):          # 0-d tensors and NumPy scalars
+        elif hasattr(value, "item"):  # 0-d tensors and NumPy scalars
             value = value.item()
         else:
             raise TypeError(f"report {name!r}: a number or a string, got {type(value).__name__}")
@@ -197,6 +233,7 @@ class Report:
         self.values[name] = value
         if glue:
             from myst_nb import glue as _glue
+
             _glue(name, value, display=False)
         return value
 
@@ -205,7 +242,7 @@ class Report:
         for name, value in numbers.items():
             self(name, value)
 
-    def figure(self, name: str, fig) -> None:
+    def figure(self, name: str, fig: Figure) -> None:
         """Glue a matplotlib figure under ``name`` for the page's ``{glue:figure}`` directive,
         which shows it with its number and caption; the figure is not displayed here."""
         import matplotlib.pyplot as plt
@@ -214,14 +251,14 @@ class Report:
         _glue(name, fig, display=False)
         plt.close(fig)
 
-    def table(self, name: str, table) -> None:
+    def table(self, name: str, table: Any) -> None:
         """Glue a table (a pandas DataFrame or Styler) under ``name`` for the page's
         ``{glue:figure}`` or ``{glue}`` directive; it is not displayed here."""
         from myst_nb import glue as _glue
 
         _glue(name, table, display=False)
 
-    def claims(self, *claims) -> bool:
+    def claims(self, *claims: Claim | list[Claim] | tuple[Claim, ...]) -> bool:
         """Assert the figure's claims (:mod:`autoencode.claims`) in the book's run.
 
         Quick mode: not checked (too few iterations). Other parameters: each claim is
@@ -230,13 +267,18 @@ class Report:
         """
         from .claims import assert_claims
 
-        flat = [c for group in claims for c in (group if isinstance(group, (list, tuple)) else [group])]
+        flat = [
+            c for group in claims for c in (group if isinstance(group, (list, tuple)) else [group])
+        ]
         if self.quick:
             print(f"{len(flat)} claims not checked: quick mode.")
             return False
         if self.differences:
-            print(f"The parameters differ from the book's ({self.skip_reason().split(': ', 1)[1]}): "
-                  f"the figure's claims are reported, not asserted.")
+            reason = cast(str, self.skip_reason())  # not None: the parameters differ
+            print(
+                f"The parameters differ from the book's ({reason.split(': ', 1)[1]}): "
+                f"the figure's claims are reported, not asserted."
+            )
             for c in flat:
                 print(f"  {c}")
             return False
@@ -253,7 +295,7 @@ class Report:
         :class:`ReproductionError` listing every quantity out of tolerance or missing.
         Returns whether the comparison was made (False: skipped, and says why).
         """
-        dump = os.environ.get("AUTOENCODE_REPORT_DUMP")   # scripts/measure_spread.py
+        dump = os.environ.get("AUTOENCODE_REPORT_DUMP")  # scripts/measure_spread.py
         if dump:
             Path(dump).mkdir(parents=True, exist_ok=True)
             (Path(dump) / f"{self.notebook}.json").write_text(json.dumps(self.values, indent=1))
@@ -261,9 +303,9 @@ class Report:
         if reason is not None:
             print(f"Reproduction check skipped: {reason}.")
             return False
-        if os.environ.get("AUTOENCODE_UPDATE_REFERENCE") == "1":   # `make execute`
+        if os.environ.get("AUTOENCODE_UPDATE_REFERENCE") == "1":  # `make execute`
             for name in self.values:
-                tolerance_for(self.reference, name)              # every quantity needs one
+                tolerance_for(self.reference, name)  # every quantity needs one
             _write_committed(self.reference["path"], self.values)
             self.reference = load_reference(self.notebook)
         ref, committed = self.reference, self.reference["committed"]
@@ -271,12 +313,15 @@ class Report:
         for name, value in self.values.items():
             tol = tolerance_for(ref, name)
             if name not in committed:
-                problems.append(f"{name}: measured {_fmt(value)}, but no committed value in "
-                                f"{ref['path'].name}")
+                problems.append(
+                    f"{name}: measured {_fmt(value)}, but no committed value in {ref['path'].name}"
+                )
                 continue
             if not tol.holds(value, committed[name]):
-                problems.append(f"{name}: measured {_fmt(value)}, committed {_fmt(committed[name])}, "
-                                f"tolerance {tol.describe()} ({tol.why})")
+                problems.append(
+                    f"{name}: measured {_fmt(value)}, committed {_fmt(committed[name])}, "
+                    f"tolerance {tol.describe()} ({tol.why})"
+                )
             rows.append((name, committed[name], tol))
         stale = sorted(set(committed) - set(self.values))
         if stale:
@@ -284,20 +329,27 @@ class Report:
         if problems:
             raise ReproductionError(
                 f"{len(problems)} reported number(s) of {self.notebook} disagree with "
-                f"{ref['path']}:\n  " + "\n  ".join(problems) +
-                f"\nIf the change is intended, re-execute the notebook (`make execute "
+                f"{ref['path']}:\n  "
+                + "\n  ".join(problems)
+                + f"\nIf the change is intended, re-execute the notebook (`make execute "
                 f"NB=notebooks/{self.notebook}.ipynb`), which writes the new values into the "
-                "reference file, and review `git diff notebooks/reference`.")
+                "reference file, and review `git diff notebooks/reference`."
+            )
         if show:
-            print(f"Reproduction check: {len(rows)} reported numbers within their tolerances of the "
-                  f"committed values ({ref['path'].parent.name}/{ref['path'].name}).")
+            print(
+                f"Reproduction check: {len(rows)} reported numbers within their tolerances of the "
+                f"committed values ({ref['path'].parent.name}/{ref['path'].name})."
+            )
             groups: dict[tuple[str, str], list[str]] = {}
             for name, value, tol in rows:
                 groups.setdefault((tol.describe(), tol.why), []).append(f"{name} = {_fmt(value)}")
             for (tolerance, why), items in groups.items():
                 print(f"{tolerance}  [{why}]")
-                print(textwrap.fill(", ".join(items), width=100, initial_indent="    ",
-                                    subsequent_indent="    "))
+                print(
+                    textwrap.fill(
+                        ", ".join(items), width=100, initial_indent="    ", subsequent_indent="    "
+                    )
+                )
         return True
 
 
@@ -319,9 +371,10 @@ def committed_glue(notebook_path: str | os.PathLike) -> dict[str, Any]:
             except ValueError:
                 try:
                     import ast
+
                     value = ast.literal_eval(text)
                 except (ValueError, SyntaxError):
-                    continue          # a table or another object: not a number
+                    continue  # a table or another object: not a number
             if isinstance(value, (int, float, str)):
                 out[name] = value
     return out
@@ -331,8 +384,12 @@ def _write_committed(path: Path, values: Mapping[str, Any]) -> None:
     """Replace the ``[committed]`` table of a reference file (everything above it is kept)."""
     text = path.read_text()
     head = text.split("\n[committed]", 1)[0].rstrip("\n")
-    lines = ["", "[committed]",
-             "# Written by `make execute` (AUTOENCODE_UPDATE_REFERENCE=1): the values of the committed run."]
+    lines = [
+        "",
+        "[committed]",
+        "# Written by `make execute` (AUTOENCODE_UPDATE_REFERENCE=1): the values of the "
+        "committed run.",
+    ]
     for name in sorted(values):
         v = values[name]
         lines.append(f"{name} = {json.dumps(v) if isinstance(v, str) else repr(v)}")
@@ -342,10 +399,14 @@ def _write_committed(path: Path, values: Mapping[str, Any]) -> None:
 def _main(argv: list[str]) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m autoencode.reproduction",
-                                 description="Reference values of the book's notebooks.")
+    ap = argparse.ArgumentParser(
+        prog="python -m autoencode.reproduction",
+        description="Reference values of the book's notebooks.",
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
-    show = sub.add_parser("show", help="print a notebook's quantities, committed values, tolerances, why")
+    show = sub.add_parser(
+        "show", help="print a notebook's quantities, committed values, tolerances, why"
+    )
     show.add_argument("notebooks", nargs="+")
     a = ap.parse_args(argv)
     for nb in a.notebooks:

@@ -30,6 +30,7 @@ iteration count and history) and the checkpoint holds that state. A checkpoint
 written by :meth:`Trainer.fit` only ever holds a state whose cost was evaluated
 and finite (its ``"cost"`` field).
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,9 +38,10 @@ import hashlib
 import math
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, cast
 
 import torch
 from tqdm import tqdm
@@ -73,8 +75,13 @@ class TrainingDiverged(FloatingPointError):
     cost: then nothing was saved).
     """
 
-    def __init__(self, message: str, iteration: int | None = None, cost: float | None = None,
-                 restored_iteration: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        iteration: int | None = None,
+        cost: float | None = None,
+        restored_iteration: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.iteration = iteration
         self.cost = cost
@@ -95,10 +102,18 @@ class _Snapshot:
 
 
 def _copy_into(dst, src):
-    """A deep copy of ``src`` (nested dicts/lists/tensors), reusing ``dst``'s tensors when they fit."""
+    """A deep copy of ``src`` (nested dicts/lists/tensors).
+
+    ``dst``'s tensors are reused when they fit.
+    """
     if isinstance(src, torch.Tensor):
-        if isinstance(dst, torch.Tensor) and dst.shape == src.shape and dst.dtype == src.dtype \
-                and dst.device == src.device and dst.data_ptr() != src.data_ptr():
+        if (
+            isinstance(dst, torch.Tensor)
+            and dst.shape == src.shape
+            and dst.dtype == src.dtype
+            and dst.device == src.device
+            and dst.data_ptr() != src.data_ptr()
+        ):
             return dst.copy_(src.detach())
         return src.detach().clone()
     if isinstance(src, dict):
@@ -129,7 +144,8 @@ def _data_signature(x: torch.Tensor, y: torch.Tensor) -> dict:
     for t in (x, y):
         t = t.detach().contiguous().cpu()
         digest.update(f"{tuple(t.shape)} {t.dtype};".encode())
-        digest.update(t.reshape(-1).view(torch.uint8).numpy())
+        # An ndarray is a buffer; numpy's stubs declare __buffer__ only for Python >= 3.12.
+        digest.update(t.reshape(-1).view(torch.uint8).numpy())  # type: ignore[arg-type]
     return {"N": int(x.shape[0]), "data": digest.hexdigest()[:32]}
 
 
@@ -140,28 +156,39 @@ def _is_int(v) -> bool:
 def _check_header(state, where: str) -> None:
     """The format tag and the presence of every field (CheckpointError otherwise)."""
     if not isinstance(state, dict):
-        raise CheckpointError(f"{where}: expected a dict of training state, got {type(state).__name__}")
+        raise CheckpointError(
+            f"{where}: expected a dict of training state, got {type(state).__name__}"
+        )
     tag = state.get("format")
     if tag in _OLD_FORMATS:
         missing = [k for k in _FIELDS if k not in state]
         raise CheckpointError(
             f"{where}: written by an older version of autoencode (format {tag!r}) that does not "
-            f"record its settings (missing field(s) {', '.join(map(repr, missing))}), so it cannot be "
-            f"checked against this run and is not resumed; delete it to train from scratch")
+            f"record its settings (missing field(s) {', '.join(map(repr, missing))}), so it "
+            f"cannot be checked against this run and is not resumed; delete it to train from "
+            f"scratch"
+        )
     if tag != FORMAT:
-        raise CheckpointError(f"{where}: not an autoencode trainer checkpoint "
-                              f"(format {tag!r}, expected {FORMAT!r})")
+        raise CheckpointError(
+            f"{where}: not an autoencode trainer checkpoint (format {tag!r}, expected {FORMAT!r})"
+        )
     missing = [k for k in _FIELDS if k not in state]
     if missing:
-        raise CheckpointError(f"{where}: incomplete trainer checkpoint, missing field(s) "
-                              f"{', '.join(map(repr, missing))}")
+        raise CheckpointError(
+            f"{where}: incomplete trainer checkpoint, missing field(s) "
+            f"{', '.join(map(repr, missing))}"
+        )
     if not isinstance(state["config"], dict):
-        raise CheckpointError(f"{where}: the field 'config' must be a dict of settings, "
-                              f"got {type(state['config']).__name__}")
+        raise CheckpointError(
+            f"{where}: the field 'config' must be a dict of settings, "
+            f"got {type(state['config']).__name__}"
+        )
 
 
 def _check_structure(state, model: AutoencODE, where: str) -> None:
-    """Raise CheckpointError unless ``state`` is a complete, finite trainer checkpoint for ``model``'s shape.
+    """Raise CheckpointError unless ``state`` is a complete, finite trainer checkpoint.
+
+    The checkpoint must fit ``model``'s shape.
 
     Checks everything but the settings (see :meth:`Trainer.config`): the format
     tag, the fields, the weights (names, shapes, finite), the iteration count,
@@ -169,58 +196,92 @@ def _check_structure(state, model: AutoencODE, where: str) -> None:
     """
     _check_header(state, where)
     weights, own = state["model"], model.state_dict()
-    if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+    if not isinstance(weights, dict) or not all(
+        isinstance(v, torch.Tensor) for v in weights.values()
+    ):
         raise CheckpointError(f"{where}: the field 'model' must be a dict of weight tensors")
     if set(weights) != set(own) or any(weights[k].shape != own[k].shape for k in own):
-        raise CheckpointMismatch(f"{where}: checkpoint weights do not match this model's architecture "
-                                 f"(weights {sorted(weights)} vs {sorted(own)}, or their shapes)",
-                                 field="masks")
-    bad = [k for k, v in weights.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        raise CheckpointMismatch(
+            f"{where}: checkpoint weights do not match this model's architecture "
+            f"(weights {sorted(weights)} vs {sorted(own)}, or their shapes)",
+            field="masks",
+        )
+    bad = [
+        k for k, v in weights.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())
+    ]
     if bad:
-        raise CheckpointError(f"{where}: the checkpoint's weights contain NaN or inf ({', '.join(bad)}); "
-                              f"refusing to resume from them")
+        raise CheckpointError(
+            f"{where}: the checkpoint's weights contain NaN or inf ({', '.join(bad)}); "
+            f"refusing to resume from them"
+        )
     it = state["iteration"]
     if not _is_int(it) or it < 0:
-        raise CheckpointError(f"{where}: the field 'iteration' must be a whole number >= 0, got {it!r}")
+        raise CheckpointError(
+            f"{where}: the field 'iteration' must be a whole number >= 0, got {it!r}"
+        )
     hist = state["history"]
     if not isinstance(hist, dict) or any(k not in hist for k in _HISTORY):
-        raise CheckpointError(f"{where}: the field 'history' must be a dict with the lists {_HISTORY}")
+        raise CheckpointError(
+            f"{where}: the field 'history' must be a dict with the lists {_HISTORY}"
+        )
     for k in _HISTORY:
         v = hist[k]
-        if not isinstance(v, list) or len(v) != it \
-                or not all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in v):
-            raise CheckpointError(f"{where}: history[{k!r}] must be a list of {it} numbers "
-                                  f"(one per iteration)")
+        if (
+            not isinstance(v, list)
+            or len(v) != it
+            or not all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in v)
+        ):
+            raise CheckpointError(
+                f"{where}: history[{k!r}] must be a list of {it} numbers (one per iteration)"
+            )
         if not all(math.isfinite(e) for e in v):
-            raise CheckpointError(f"{where}: history[{k!r}] holds NaN or inf: the state is not one "
-                                  f"whose cost was finite; refusing to resume from it")
+            raise CheckpointError(
+                f"{where}: history[{k!r}] holds NaN or inf: the state is not one "
+                f"whose cost was finite; refusing to resume from it"
+            )
     sampler = state["sampler"]
-    if not isinstance(sampler, dict) or any(k not in sampler for k in ("generator", "order", "pos")):
-        raise CheckpointError(f"{where}: the field 'sampler' must hold 'generator', 'order' and 'pos'")
+    if not isinstance(sampler, dict) or any(
+        k not in sampler for k in ("generator", "order", "pos")
+    ):
+        raise CheckpointError(
+            f"{where}: the field 'sampler' must hold 'generator', 'order' and 'pos'"
+        )
     gen, order, pos = sampler["generator"], sampler["order"], sampler["pos"]
     if not isinstance(gen, torch.Tensor) or gen.dtype != torch.uint8:
-        raise CheckpointError(f"{where}: sampler['generator'] must be a generator state (uint8 tensor)")
+        raise CheckpointError(
+            f"{where}: sampler['generator'] must be a generator state (uint8 tensor)"
+        )
     try:
         torch.Generator().set_state(gen)
     except (RuntimeError, TypeError, ValueError) as e:
-        raise CheckpointError(f"{where}: sampler['generator'] is not a valid generator state ({e})") from None
-    if order is not None and (not isinstance(order, torch.Tensor) or order.ndim != 1
-                              or order.dtype != torch.long):
+        raise CheckpointError(
+            f"{where}: sampler['generator'] is not a valid generator state ({e})"
+        ) from None
+    if order is not None and (
+        not isinstance(order, torch.Tensor) or order.ndim != 1 or order.dtype != torch.long
+    ):
         raise CheckpointError(f"{where}: sampler['order'] must be None or a 1-D int64 tensor")
     if not _is_int(pos) or pos < 0 or (order is not None and pos > order.numel()):
-        raise CheckpointError(f"{where}: sampler['pos'] must be a whole number in 0..N, got {pos!r}")
+        raise CheckpointError(
+            f"{where}: sampler['pos'] must be a whole number in 0..N, got {pos!r}"
+        )
     if order is not None and not torch.equal(torch.sort(order).values, torch.arange(order.numel())):
         raise CheckpointError(f"{where}: sampler['order'] is not a permutation")
     if not isinstance(state["extra"], dict):
         raise CheckpointError(f"{where}: the field 'extra' must be a dict")
     for t in _tensors(state["extra"]):
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
-            raise CheckpointError(f"{where}: the optimizer state contains NaN or inf; refusing to resume")
+            raise CheckpointError(
+                f"{where}: the optimizer state contains NaN or inf; refusing to resume"
+            )
     cost = state.get("cost")
-    if cost is not None and (not isinstance(cost, (int, float)) or isinstance(cost, bool)
-                             or not math.isfinite(cost)):
-        raise CheckpointError(f"{where}: the checkpoint's state has cost {cost!r}, not a finite number; "
-                              f"refusing to resume from it")
+    if cost is not None and (
+        not isinstance(cost, (int, float)) or isinstance(cost, bool) or not math.isfinite(cost)
+    ):
+        raise CheckpointError(
+            f"{where}: the checkpoint's state has cost {cost!r}, not a finite number; "
+            f"refusing to resume from it"
+        )
 
 
 def _describe(key: str, value) -> str:
@@ -235,8 +296,13 @@ def _describe(key: str, value) -> str:
 def _same(a, b) -> bool:
     """Equality of two settings (tensors by value; True/1 and None/0 are not the same)."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape \
-            and a.dtype == b.dtype and torch.equal(a, b)
+        return (
+            isinstance(a, torch.Tensor)
+            and isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and torch.equal(a, b)
+        )
     if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
         return type(a) is type(b) and a == b
     return a == b
@@ -271,34 +337,62 @@ class Trainer:
 
     name = "trainer"
 
-    def __init__(self, model: AutoencODE, lam: float = 1e-3, batch_size: int | None = None,
-                 seed: int = 0, progress: bool = True, callbacks: Sequence[Callback] = (),
-                 checkpoint: str | os.PathLike | None = None, checkpoint_every: int | None = None):
+    def __init__(
+        self,
+        model: AutoencODE,
+        lam: float = 1e-3,
+        batch_size: int | None = None,
+        seed: int = 0,
+        progress: bool = True,
+        callbacks: Sequence[Callback] = (),
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: int | None = None,
+    ) -> None:
         if not isinstance(model, AutoencODE):
             raise TypeError(f"model must be an AutoencODE, got {type(model).__name__}")
         lam = _real(lam, "lam", minimum=0.0, hint="(the Tikhonov weight lambda)")
         if batch_size is not None:
-            batch_size = _whole(batch_size, "batch_size", 1,
-                                hint="(samples per iteration, or None for the full batch)")
+            batch_size = _whole(
+                batch_size,
+                "batch_size",
+                1,
+                hint="(samples per iteration, or None for the full batch)",
+            )
         seed = _whole(seed, "seed", hint="(seed of the mini-batch sampler)")
-        if callable(callbacks) or isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-            raise TypeError(f"callbacks must be a sequence of functions f(trainer, iteration) (wrap a "
-                            f"single function in a list), got {type(callbacks).__name__}")
+        if (
+            callable(callbacks)
+            or isinstance(callbacks, (str, bytes))
+            or not hasattr(callbacks, "__iter__")
+        ):
+            raise TypeError(
+                f"callbacks must be a sequence of functions f(trainer, iteration) (wrap a "
+                f"single function in a list), got {type(callbacks).__name__}"
+            )
         callbacks = list(callbacks)
         for i, cb in enumerate(callbacks):
             if not callable(cb):
-                raise TypeError(f"callbacks[{i}] must be a function f(trainer, iteration), "
-                                f"got {type(cb).__name__} {cb!r}")
+                raise TypeError(
+                    f"callbacks[{i}] must be a function f(trainer, iteration), "
+                    f"got {type(cb).__name__} {cb!r}"
+                )
         if checkpoint is not None:
             if not isinstance(checkpoint, (str, os.PathLike)):
-                raise TypeError(f"checkpoint must be a file path (str or os.PathLike) or None, "
-                                f"got {type(checkpoint).__name__}")
+                raise TypeError(
+                    f"checkpoint must be a file path (str or os.PathLike) or None, "
+                    f"got {type(checkpoint).__name__}"
+                )
             checkpoint = Path(checkpoint)
             if checkpoint.is_dir():
-                raise ValueError(f"checkpoint must be the path of a file, but {checkpoint} is a folder")
+                raise ValueError(
+                    f"checkpoint must be the path of a file, but {checkpoint} is a folder"
+                )
         if checkpoint_every is not None:
-            checkpoint_every = _whole(checkpoint_every, "checkpoint_every", 1,
-                                      hint="(iterations between checkpoints, or None)")
+            checkpoint_every = _whole(
+                checkpoint_every,
+                "checkpoint_every",
+                1,
+                hint="(iterations between checkpoints, or None)",
+            )
         self.model = model
         self.lam = lam
         self.batch_size = batch_size
@@ -333,8 +427,14 @@ class Trainer:
         pass
 
     # -- the loop -----------------------------------------------------------
-    def fit(self, x: torch.Tensor, y: torch.Tensor | None = None, iterations: int = 100,
-            tol: float | None = None, resume: bool = False) -> dict[str, list[float]]:
+    def fit(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor | None = None,
+        iterations: int = 100,
+        tol: float | None = None,
+        resume: bool = False,
+    ) -> dict[str, list[float]]:
         """Train until ``iterations`` updates have been made in total.
 
         ``y=None`` means reconstruction (targets = inputs). ``tol``: stop early
@@ -358,21 +458,29 @@ class Trainer:
             raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
         data = _data_signature(x, y)
         if resume and self.checkpoint is not None and self.checkpoint.exists():
-            self.load_state_dict(load_checkpoint(self.checkpoint), data=data, where=str(self.checkpoint))
+            self.load_state_dict(
+                load_checkpoint(self.checkpoint), data=data, where=str(self.checkpoint)
+            )
         self._data = data
         if self.iteration == 0:
             self._call_back(0)
         every = self.checkpoint_every or max(1, iterations // 10)
         start = self.iteration
         n = x.shape[0]
-        snap = good = spare = None     # good: the latest state whose cost was evaluated and finite
+        snap = good = spare = None  # good: the latest state whose cost was evaluated and finite
         good_cost = None
-        busy = False                   # True while the state is between two consistent states
+        busy = False  # True while the state is between two consistent states
         # On a terminal the bar redraws in place; elsewhere (a notebook, a log) every redraw is
         # kept, so it redraws every 10 s only.
         interactive = getattr(sys.stderr, "isatty", lambda: False)()
-        bar = tqdm(total=iterations, initial=min(self.iteration, iterations), disable=not self.progress,
-                   desc=self.name, leave=False, mininterval=0.1 if interactive else 10.0)
+        bar = tqdm(
+            total=iterations,
+            initial=min(self.iteration, iterations),
+            disable=not self.progress,
+            desc=self.name,
+            leave=False,
+            mininterval=0.1 if interactive else 10.0,
+        )
         try:
             while self.iteration < iterations:
                 snap = self._capture(spare)
@@ -383,21 +491,25 @@ class Trainer:
                 if not math.isfinite(J):
                     self._diverged(J, snap.iteration, good, good_cost, snap)
                 spare, good, good_cost = good, snap, J
-                if self.checkpoint is not None and good.iteration % every == 0 and good.iteration > start:
+                if (
+                    self.checkpoint is not None
+                    and good.iteration % every == 0
+                    and good.iteration > start
+                ):
                     self._write(self._snapshot_state(good, good_cost))
                 self._record(J, data_term, reg)
                 self.iteration += 1
                 busy = False
                 bar.update(1)
-                bar.set_postfix(J=f"{J:.4g}", refresh=False)   # drawn at the next redraw
+                bar.set_postfix(J=f"{J:.4g}", refresh=False)  # drawn at the next redraw
                 self._call_back(self.iteration)
                 if tol is not None and len(self.history["cost"]) > 1:
                     prev, cur = self.history["cost"][-2], self.history["cost"][-1]
                     if abs(prev - cur) <= tol * abs(prev):
                         break
         except KeyboardInterrupt:
-            if busy:                    # an update was cut short: go back to the state before it
-                self._reinstate(snap)
+            if busy:  # an update was cut short: go back to the state before it
+                self._reinstate(cast(_Snapshot, snap))  # taken before busy was set
             if self.checkpoint is not None:
                 self._finish(x, y, good, good_cost, interrupted=True)
             raise
@@ -414,8 +526,14 @@ class Trainer:
         return {"cost": float(J), "data": float(data), "reg": float(reg)}
 
     # -- divergence ---------------------------------------------------------------
-    def _diverged(self, J: float, at: int, good: _Snapshot | None, good_cost: float | None,
-                  start: _Snapshot | None) -> None:
+    def _diverged(
+        self,
+        J: float,
+        at: int,
+        good: _Snapshot | None,
+        good_cost: float | None,
+        start: _Snapshot | None,
+    ) -> None:
         """Go back to the last state with a finite cost, save it, and raise TrainingDiverged."""
         if good is None:
             if start is not None:
@@ -423,21 +541,32 @@ class Trainer:
             raise TrainingDiverged(
                 f"cost is {J} at iteration {at}, the first state this run evaluated: there is no "
                 f"state with a finite cost to go back to, and nothing was saved. Check the data, "
-                f"the initial weights (init_scale) and lam.", iteration=at, cost=J, restored_iteration=None)
+                f"the initial weights (init_scale) and lam.",
+                iteration=at,
+                cost=J,
+                restored_iteration=None,
+            )
         self._reinstate(good)
         where = ""
         if self.checkpoint is not None:
             self._write(self._snapshot_state(good, good_cost))
             where = f"; that state is saved in {self.checkpoint}"
         raise TrainingDiverged(
-            f"cost is {J} at iteration {at}: the trainer went back to iteration {good.iteration}, the "
-            f"last state whose cost was finite (J = {good_cost:.6g}): weights, optimizer state, "
-            f"sampler and history{where}. Try a smaller lr or a larger lam.",
-            iteration=at, cost=J, restored_iteration=good.iteration)
+            f"cost is {J} at iteration {at}: the trainer went back to iteration "
+            f"{good.iteration}, the last state whose cost was finite (J = {good_cost:.6g}): "
+            f"weights, optimizer state, sampler and history{where}. Try a smaller lr or a "
+            f"larger lam.",
+            iteration=at,
+            cost=J,
+            restored_iteration=good.iteration,
+        )
 
     @torch.no_grad()
     def _peek_cost(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        """J of the current weights on the batch the next update would use (the sampler is untouched)."""
+        """J of the current weights on the batch the next update would use.
+
+        The sampler is untouched.
+        """
         gen, order, pos = self._gen.get_state(), self._order, self._pos
         try:
             idx = self._next_batch(x.shape[0])
@@ -457,7 +586,7 @@ class Trainer:
             return
         if not interrupted:
             self._diverged(J, self.iteration, good, good_cost, None)
-        if good is not None:            # interrupted: keep the last finite state, then stop
+        if good is not None:  # interrupted: keep the last finite state, then stop
             self._reinstate(good)
             if self.checkpoint is not None:
                 self._write(self._snapshot_state(good, good_cost))
@@ -479,17 +608,24 @@ class Trainer:
         if self._order is None or self._pos + self.batch_size > n:
             self._order = torch.randperm(n, generator=self._gen)
             self._pos = 0
-        idx = self._order[self._pos:self._pos + self.batch_size]
+        idx = self._order[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
         return idx
 
     def _capture(self, into: _Snapshot | None = None) -> _Snapshot:
-        """The current state, copied (into the tensors of ``into`` when given, to save allocations)."""
+        """The current state, copied.
+
+        Into the tensors of ``into`` when given, to save allocations.
+        """
         return _Snapshot(
             model=_copy_into(into.model if into else None, self.model.state_dict()),
             extra=_copy_into(into.extra if into else None, self._extra_state()),
-            generator=self._gen.get_state(), order=self._order, pos=self._pos,
-            iteration=self.iteration, n_history=len(self.history["cost"]))
+            generator=self._gen.get_state(),
+            order=self._order,
+            pos=self._pos,
+            iteration=self.iteration,
+            n_history=len(self.history["cost"]),
+        )
 
     @torch.no_grad()
     def _reinstate(self, snap: _Snapshot) -> None:
@@ -502,10 +638,11 @@ class Trainer:
         self._order, self._pos = snap.order, snap.pos
         self.iteration = snap.iteration
         for v in self.history.values():
-            del v[snap.n_history:]
+            del v[snap.n_history :]
 
     def _write(self, state: dict) -> None:
-        save_checkpoint(self.checkpoint, state)
+        # Called only when a checkpoint path is set.
+        save_checkpoint(cast(Path, self.checkpoint), state)
 
     # -- state ----------------------------------------------------------------
     def config(self) -> dict:
@@ -517,10 +654,21 @@ class Trainer:
         """
         m = self.model
         data = self._data or {"N": None, "data": None}
-        return {"trainer": self.name, "masks": m.arch.masks.clone(), "T": m.T, "off_mode": m.off_mode,
-                "activation": m.activation.name, "bias": m.has_bias, "dtype": str(m.weights[0].dtype),
-                **self._rule_config(), "lam": self.lam, "batch_size": self.batch_size, "seed": self.seed,
-                "N": data["N"], "data": data["data"]}
+        return {
+            "trainer": self.name,
+            "masks": m.arch.masks.clone(),
+            "T": m.T,
+            "off_mode": m.off_mode,
+            "activation": m.activation.name,
+            "bias": m.has_bias,
+            "dtype": str(m.weights[0].dtype),
+            **self._rule_config(),
+            "lam": self.lam,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "N": data["N"],
+            "data": data["data"],
+        }
 
     def _check_config(self, saved: dict, where: str, data: dict | None) -> None:
         own = self.config()
@@ -528,40 +676,65 @@ class Trainer:
             if key in ("N", "data"):
                 continue
             if key not in saved:
-                raise CheckpointError(f"{where}: incomplete trainer checkpoint, its configuration lacks "
-                                      f"the field {key!r}")
+                raise CheckpointError(
+                    f"{where}: incomplete trainer checkpoint, its configuration lacks "
+                    f"the field {key!r}"
+                )
             theirs = saved[key]
             if _same(theirs, mine):
                 continue
             if key == "masks":
                 a, b = _describe(key, theirs), _describe(key, mine)
-                extra = " (the same widths, but other components active: another order)" if a == b else ""
+                extra = (
+                    " (the same widths, but other components active: another order)"
+                    if a == b
+                    else ""
+                )
                 raise CheckpointMismatch(
-                    f"{where}: written for another architecture (field 'masks'): the checkpoint's is "
-                    f"{a}, this model's is {b}{extra}; refusing to resume under other settings",
-                    field=key)
+                    f"{where}: written for another architecture (field 'masks'): the "
+                    f"checkpoint's is {a}, this model's is {b}{extra}; refusing to resume under "
+                    f"other settings",
+                    field=key,
+                )
             raise CheckpointMismatch(
                 f"{where}: written with {key} = {_describe(key, theirs)}, but this run has {key} = "
                 f"{_describe(key, mine)}; refusing to resume under other settings (use the same "
-                f"{key}, another checkpoint file, or train from scratch)", field=key)
+                f"{key}, another checkpoint file, or train from scratch)",
+                field=key,
+            )
         if data is None:
             return
         for key in ("N", "data"):
             if key not in saved:
-                raise CheckpointError(f"{where}: incomplete trainer checkpoint, its configuration lacks "
-                                      f"the field {key!r}")
+                raise CheckpointError(
+                    f"{where}: incomplete trainer checkpoint, its configuration lacks "
+                    f"the field {key!r}"
+                )
         if saved["N"] is not None and saved["N"] != data["N"]:
             raise CheckpointMismatch(
                 f"{where}: written for N = {saved['N']} samples, but this fit has N = {data['N']}; "
-                f"refusing to resume on other data", field="N")
+                f"refusing to resume on other data",
+                field="N",
+            )
         if saved["data"] is not None and saved["data"] != data["data"]:
             raise CheckpointMismatch(
                 f"{where}: written for other data (the same N = {data['N']}, but data fingerprint "
-                f"{saved['data'][:12]}... instead of {data['data'][:12]}...); refusing to resume on "
-                f"other data", field="data")
+                f"{saved['data'][:12]}... instead of {data['data'][:12]}...); refusing to "
+                f"resume on other data",
+                field="data",
+            )
 
-    def _state(self, model: dict, extra: dict, generator, order, pos, iteration: int,
-               n_history: int, cost: float | None) -> dict:
+    def _state(
+        self,
+        model: dict,
+        extra: dict,
+        generator,
+        order,
+        pos,
+        iteration: int,
+        n_history: int,
+        cost: float | None,
+    ) -> dict:
         return {
             "format": FORMAT,
             "trainer": self.name,
@@ -575,8 +748,16 @@ class Trainer:
         }
 
     def _snapshot_state(self, snap: _Snapshot, cost: float | None) -> dict:
-        return self._state(snap.model, snap.extra, snap.generator, snap.order, snap.pos,
-                           snap.iteration, snap.n_history, cost)
+        return self._state(
+            snap.model,
+            snap.extra,
+            snap.generator,
+            snap.order,
+            snap.pos,
+            snap.iteration,
+            snap.n_history,
+            cost,
+        )
 
     def state_dict(self, cost: float | None = None) -> dict:
         """Everything needed to resume: settings, weights, sampler, history, optimizer state.
@@ -584,11 +765,20 @@ class Trainer:
         ``cost``: the cost of this state when known (checkpoints written by
         :meth:`fit` always carry it).
         """
-        return self._state({k: v.detach().clone() for k, v in self.model.state_dict().items()},
-                           _copy_into(None, self._extra_state()), self._gen.get_state(), self._order,
-                           self._pos, self.iteration, len(self.history["cost"]), cost)
+        return self._state(
+            {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+            _copy_into(None, self._extra_state()),
+            self._gen.get_state(),
+            self._order,
+            self._pos,
+            self.iteration,
+            len(self.history["cost"]),
+            cost,
+        )
 
-    def load_state_dict(self, state: dict, data: dict | None = None, where: str = "checkpoint") -> None:
+    def load_state_dict(
+        self, state: dict, data: dict | None = None, where: str = "checkpoint"
+    ) -> None:
         """Resume from ``state`` after checking it (nothing changes when a check fails).
 
         Raises :class:`~autoencode.checkpoint.CheckpointError` for an incomplete
@@ -598,20 +788,28 @@ class Trainer:
         """
         _check_header(state, where)
         if state["trainer"] != self.name:
-            raise CheckpointMismatch(f"{where}: checkpoint was written by a {state['trainer']!r} trainer, "
-                                     f"this is a {self.name!r} trainer", field="trainer")
+            raise CheckpointMismatch(
+                f"{where}: checkpoint was written by a {state['trainer']!r} trainer, "
+                f"this is a {self.name!r} trainer",
+                field="trainer",
+            )
         self._check_config(state["config"], where, data)
         _check_structure(state, self.model, where)
         order = state["sampler"]["order"]
         if data is not None and order is not None and order.numel() != data["N"]:
-            raise CheckpointMismatch(f"{where}: the sampler's order covers {order.numel()} samples, "
-                                     f"but this fit has N = {data['N']}", field="N")
+            raise CheckpointMismatch(
+                f"{where}: the sampler's order covers {order.numel()} samples, "
+                f"but this fit has N = {data['N']}",
+                field="N",
+            )
         previous = _copy_into(None, self._extra_state())
         try:
             self._load_extra_state(_copy_into(None, state["extra"]))
         except (KeyError, ValueError, TypeError, IndexError, RuntimeError) as e:
             self._load_extra_state(previous)
-            raise CheckpointError(f"{where}: the optimizer state does not fit this trainer ({e!r})") from None
+            raise CheckpointError(
+                f"{where}: the optimizer state does not fit this trainer ({e!r})"
+            ) from None
         self.model.load_state_dict(state["model"])
         self.iteration = state["iteration"]
         self.history = {k: list(state["history"][k]) for k in _HISTORY}
@@ -626,7 +824,7 @@ class Trainer:
         """Write the current training state atomically (see :mod:`autoencode.checkpoint`)."""
         return save_checkpoint(path, self.state_dict())
 
-    def restore(self, path: str | os.PathLike) -> "Trainer":
+    def restore(self, path: str | os.PathLike) -> Trainer:
         """Load the training state written by :meth:`save` or :meth:`fit`, after checking it."""
         self.load_state_dict(load_checkpoint(path), where=str(path))
         return self
@@ -649,28 +847,43 @@ class ShootingTrainer(Trainer):
 
     name = "shooting"
 
-    def __init__(self, model: AutoencODE, update: str = "gradient", lr: float = 0.1,
-                 inner_iterations: int = 20, **kwargs):
+    def __init__(
+        self,
+        model: AutoencODE,
+        update: str = "gradient",
+        lr: float = 0.1,
+        inner_iterations: int = 20,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(model, **kwargs)
         if not isinstance(update, str) or update not in UPDATES:
             raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
         lr = _real(lr, "lr", positive=True, hint="(a finite step size > 0)")
-        inner_iterations = _whole(inner_iterations, "inner_iterations", 1,
-                                  hint="(L-BFGS iterations of the inner argmax)")
+        inner_iterations = _whole(
+            inner_iterations, "inner_iterations", 1, hint="(L-BFGS iterations of the inner argmax)"
+        )
         dtype = model.weights[0].dtype
         big = torch.finfo(dtype).max
         if update == "gradient" and lr / model.h > big:
-            raise ValueError(f"lr = {lr:g} gives a gradient step lr / h = {lr / model.h:g} that overflows "
-                             f"{dtype} (largest {big:g}); choose a smaller lr")
+            raise ValueError(
+                f"lr = {lr:g} gives a gradient step lr / h = {lr / model.h:g} that overflows "
+                f"{dtype} (largest {big:g}); choose a smaller lr"
+            )
         if update == "adam" and lr > big:
-            raise ValueError(f"lr = {lr:g} overflows {dtype} (largest {big:g}); choose a smaller lr")
+            raise ValueError(
+                f"lr = {lr:g} overflows {dtype} (largest {big:g}); choose a smaller lr"
+            )
         if update == "proximal" and 1.0 / lr > big:
-            raise ValueError(f"lr = {lr:g} gives a proximal weight 1 / lr that overflows {dtype}; "
-                             f"choose a larger lr")
+            raise ValueError(
+                f"lr = {lr:g} gives a proximal weight 1 / lr that overflows {dtype}; "
+                f"choose a larger lr"
+            )
         self.rule = update
         self.lr = lr
         self.inner_iterations = inner_iterations
         params = list(model.parameters())
+        self._optimizer_lr: float | None
+        self.optimizer: torch.optim.Optimizer | None
         # The ascent on H_k / h is a descent on J with step lr / h (dJ/dtheta = -dH/dtheta).
         if update == "gradient":
             self._optimizer_lr = self.lr / model.h
@@ -684,13 +897,16 @@ class ShootingTrainer(Trainer):
 
     def _rule_config(self) -> dict:
         inner = self.rule in ("fixed_point", "proximal")
-        return {"update": self.rule, "lr": None if self.rule == "fixed_point" else self.lr,
-                "inner_iterations": self.inner_iterations if inner else None}
+        return {
+            "update": self.rule,
+            "lr": None if self.rule == "fixed_point" else self.lr,
+            "inner_iterations": self.inner_iterations if inner else None,
+        }
 
-    def update(self, x, y):
+    def update(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         model = self.model
-        J, data, reg, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, self.lam)
-        J, data, reg = float(J), float(data), float(reg)
+        J_t, data_t, reg_t, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, self.lam)
+        J, data, reg = float(J_t), float(data_t), float(reg_t)
         if not math.isfinite(J):
             return J, data, reg
         if self.optimizer is not None:
@@ -713,9 +929,15 @@ class ShootingTrainer(Trainer):
         prox = 1.0 / self.lr if self.rule == "proximal" else 0.0
         params = list(model.parameters())
         old = [[t.detach().clone() for t in model.layer_parameters(k)] for k in range(model.depth)]
-        opt = torch.optim.LBFGS(params, lr=1.0, max_iter=self.inner_iterations,
-                                tolerance_grad=1e-10, tolerance_change=1e-14,
-                                history_size=20, line_search_fn="strong_wolfe")
+        opt = torch.optim.LBFGS(
+            params,
+            lr=1.0,
+            max_iter=self.inner_iterations,
+            tolerance_grad=1e-10,
+            tolerance_change=1e-14,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+        )
 
         def closure():
             with torch.no_grad():
@@ -728,23 +950,25 @@ class ShootingTrainer(Trainer):
                     if prox:
                         for j, t in enumerate(theta):
                             diff = t - old[k][j]
-                            value = value - 0.5 * prox * (diff ** 2).sum()
+                            value = value - 0.5 * prox * (diff**2).sum()
                             gs[j] = gs[j] - prox * diff
                     total += float(value)
                     for t, g in zip(theta, gs):
-                        t.grad = -g          # minimise -H_k / h
+                        t.grad = -g  # minimise -H_k / h
                 return torch.tensor(-total)
 
         opt.step(closure)
         for p in params:
             p.grad = None
 
-    def _extra_state(self):
+    def _extra_state(self) -> dict:
         return {"optimizer": self.optimizer.state_dict() if self.optimizer is not None else None}
 
-    def _load_extra_state(self, state):
+    def _load_extra_state(self, state: dict) -> None:
         if self.optimizer is not None:
-            _load_optimizer(self.optimizer, state.get("optimizer"), self._optimizer_lr)
+            # With an optimizer, its lr is set.
+            lr = cast(float, self._optimizer_lr)
+            _load_optimizer(self.optimizer, state.get("optimizer"), lr)
 
 
 def _load_optimizer(optimizer: torch.optim.Optimizer, saved, lr: float) -> None:
@@ -769,7 +993,9 @@ class AdamTrainer(Trainer):
 
     name = "adam"
 
-    def __init__(self, model: AutoencODE, lr: float = 1e-2, optimizer: str = "adam", **kwargs):
+    def __init__(
+        self, model: AutoencODE, lr: float = 1e-2, optimizer: str = "adam", **kwargs: Any
+    ) -> None:
         super().__init__(model, **kwargs)
         if not isinstance(optimizer, str) or optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
@@ -785,7 +1011,7 @@ class AdamTrainer(Trainer):
     def _rule_config(self) -> dict:
         return {"optimizer": self.optimizer_name, "lr": self.lr}
 
-    def update(self, x, y):
+    def update(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         self.optimizer.zero_grad(set_to_none=True)
         J, data, reg = self.model.cost(x, y, self.lam)
         if torch.isfinite(J):
@@ -793,8 +1019,8 @@ class AdamTrainer(Trainer):
             self.optimizer.step()
         return J.item(), data.item(), reg.item()
 
-    def _extra_state(self):
+    def _extra_state(self) -> dict:
         return {"optimizer": self.optimizer.state_dict()}
 
-    def _load_extra_state(self, state):
+    def _load_extra_state(self, state: dict) -> None:
         _load_optimizer(self.optimizer, state.get("optimizer"), self.lr)

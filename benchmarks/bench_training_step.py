@@ -17,6 +17,7 @@ same thread count:
 
 Targets (issue 2): ours <= 1.3x plain; dense >= 3x ours.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,19 +80,28 @@ def autograd_step(net, x, lam):
     def step():
         opt.zero_grad(set_to_none=True)
         out = net(x)
-        J = ((out - x) ** 2).sum(1).mean() + lam * net.h * sum((p ** 2).sum() for p in net.parameters())
+        J = ((out - x) ** 2).sum(1).mean() + lam * net.h * sum(
+            (p**2).sum() for p in net.parameters()
+        )
         J.backward()
         opt.step()
+
     return step
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--batch", type=int, default=MNIST_FULL["batch_size"])
-    ap.add_argument("--order", choices=["first", "centre-out"], default="first",
-                    help="which pixels stay active (centre-out gathers through a permutation)")
+    ap.add_argument(
+        "--order",
+        choices=["first", "centre-out"],
+        default="first",
+        help="which pixels stay active (centre-out gathers through a permutation)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -99,6 +109,7 @@ def main():
     order = None
     if args.order == "centre-out":
         from autoencode.mnist import centre_out_order
+
         order = centre_out_order()
     arch = ae.Architecture.from_phases(WIDTHS, L=L, order=order)
     x = torch.rand(args.batch, 784)
@@ -107,14 +118,20 @@ def main():
     for rule in ("adam", "gradient"):
         model = ae.AutoencODE(arch, T=1.0, seed=0)
         trainer = ae.ShootingTrainer(model, update=rule, lr=1e-3, lam=lam, progress=False)
-        results[f"ours ({rule})"] = time_steps(lambda: trainer.update(x, x), args.repeats)
+        results[f"ours ({rule})"] = time_steps(lambda t=trainer: t.update(x, x), args.repeats)
     plain = PlainResidualAutoencoder(arch.widths, h=1.0 / L)
-    results["plain nn.Linear + autograd + Adam"] = time_steps(autograd_step(plain, x, lam), args.repeats)
+    results["plain nn.Linear + autograd + Adam"] = time_steps(
+        autograd_step(plain, x, lam), args.repeats
+    )
     dense = DenseMaskedAutoencoder(arch.masks, h=1.0 / L)
-    results["dense masked d x d + autograd + Adam"] = time_steps(autograd_step(dense, x, lam), args.repeats)
+    results["dense masked d x d + autograd + Adam"] = time_steps(
+        autograd_step(dense, x, lam), args.repeats
+    )
 
-    print(f"MNIST-shaped AutoencODE: d=784, widths {WIDTHS} over L={L}, batch {args.batch}, "
-          f"order {args.order}, {args.threads} thread(s), median of {args.repeats}")
+    print(
+        f"MNIST-shaped AutoencODE: d=784, widths {WIDTHS} over L={L}, batch {args.batch}, "
+        f"order {args.order}, {args.threads} thread(s), median of {args.repeats}"
+    )
     for name, t in results.items():
         print(f"  {name:40s} {1e3 * t:8.2f} ms/step")
     ours = results["ours (adam)"]

@@ -15,6 +15,7 @@ available) and the Python package ``playwright`` (in the lock; it drives the sys
 browser, nothing is downloaded). Without Chromium it says so and exits 0 unless
 ``--require-browser`` is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,7 @@ def find_browser() -> str | None:
 
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):      # one line per page is printed instead
+        def log_message(self, *args):  # one line per page is printed instead
             pass
 
     handler = functools.partial(Quiet, directory=str(folder))
@@ -57,29 +58,41 @@ def check_page(page, url: str, html_root: Path, base: str) -> list[str]:
     problems: list[str] = []
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}")
-            if msg.type == "error" and not msg.text.startswith(HARMLESS_CONSOLE) else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"console: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith(HARMLESS_CONSOLE)
+            else None
+        ),
+    )
     page.goto(url, wait_until="load")
     # MathJax typesets asynchronously: wait until it says it is done (pages without maths: at once).
     page.wait_for_function(
         "() => !window.MathJax || !MathJax.startup || !MathJax.startup.promise"
         " || MathJax.startup.document && MathJax.startup.document.processed !== false",
-        timeout=30000)
+        timeout=30000,
+    )
     page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    url = page.url                      # after any redirect (the root index.html redirects)
+    url = page.url  # after any redirect (the root index.html redirects)
     text = page.inner_text("article") if page.query_selector("article") else page.inner_text("body")
     for token in RAW_TEX:
         if token in text:
             i = text.index(token)
-            problems.append(f"raw TeX {token!r} in the text: ...{text[max(0, i - 40):i + 40]!r}...")
+            problems.append(
+                f"raw TeX {token!r} in the text: ...{text[max(0, i - 40) : i + 40]!r}..."
+            )
     title = page.title()
     if any(t in title for t in (*RAW_TEX, "$")):
         problems.append(f"TeX in the page title: {title!r}")
     broken = page.evaluate(
         "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-        ".map(i => i.getAttribute('src'))")
+        ".map(i => i.getAttribute('src'))"
+    )
     problems += [f"image did not load: {src}" for src in broken]
-    for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"):
+    for href in page.evaluate(
+        "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+    ):
         target = urlparse(urljoin(url, href))
         if not target.geturl().startswith(base) or href.startswith(("mailto:", "javascript:")):
             continue
@@ -93,35 +106,57 @@ def check_page(page, url: str, html_root: Path, base: str) -> list[str]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
-    ap.add_argument("--require-browser", action="store_true",
-                    help="fail (instead of skipping) when no Chromium is installed")
+    ap.add_argument(
+        "--require-browser",
+        action="store_true",
+        help="fail (instead of skipping) when no Chromium is installed",
+    )
     args = ap.parse_args()
     if not (args.html / "index.html").exists():
         print(f"no built book in {args.html}: run `make book` first", file=sys.stderr)
         return 2
     browser_path = find_browser()
     if browser_path is None:
-        msg = ("no Chromium on this machine: the browser check is skipped. Install it with "
-               "`make browser` (Debian/Ubuntu: apt-get install chromium)")
+        msg = (
+            "no Chromium on this machine: the browser check is skipped. Install it with "
+            "`make browser` (Debian/Ubuntu: apt-get install chromium)"
+        )
         print(msg, file=sys.stderr)
         return 1 if args.require_browser else 0
     from playwright.sync_api import sync_playwright
 
-    pages = sorted(p for p in args.html.rglob("*.html")
-                   if not p.relative_to(args.html).parts[0].startswith(("_", "genindex", "search")))
+    pages = sorted(
+        p
+        for p in args.html.rglob("*.html")
+        if not p.relative_to(args.html).parts[0].startswith(("_", "genindex", "search"))
+    )
     server, base = serve(args.html)
     failures: dict[str, list[str]] = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=browser_path, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            browser = pw.chromium.launch(
+                executable_path=browser_path,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             context = browser.new_context()
             # Offline: anything not served by our own server is refused.
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
-                          else route.abort())
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if route.request.url.startswith(base) else route.abort()
+                ),
+            )
             for path in pages:
                 rel = path.relative_to(args.html).as_posix()
                 page = context.new_page()
@@ -144,7 +179,9 @@ def main() -> int:
             for p in problems[:10]:
                 print(f"    - {p}")
         return 1
-    print(f"all {len(pages)} pages: maths rendered, images loaded, no JavaScript errors, links whole")
+    print(
+        f"all {len(pages)} pages: maths rendered, images loaded, no JavaScript errors, links whole"
+    )
     return 0
 
 

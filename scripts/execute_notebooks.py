@@ -7,6 +7,7 @@ show them: consecutive outputs of one stream are merged and a progress bar's car
 updates collapse to their last state, so a minutes-long training leaves one line, not
 thousands. Usage: ``python scripts/execute_notebooks.py notebooks/a.ipynb [...]``.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,10 @@ import nbformat
 def _as_terminal(text: str) -> str:
     """Each line as a terminal leaves it: the text after its last carriage return."""
     lines = re.split(r"(?<=\n)", text)
-    return "".join(line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r\n") else line.replace("\r", "")
-                   for line in lines)
+    return "".join(
+        line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r\n") else line.replace("\r", "")
+        for line in lines
+    )
 
 
 def tidy_streams(nb) -> int:
@@ -35,8 +38,12 @@ def tidy_streams(nb) -> int:
             continue
         outputs = []
         for out in cell.outputs:
-            if (out.output_type == "stream" and outputs and outputs[-1].output_type == "stream"
-                    and outputs[-1].name == out.name):
+            if (
+                out.output_type == "stream"
+                and outputs
+                and outputs[-1].output_type == "stream"
+                and outputs[-1].name == out.name
+            ):
                 outputs[-1].text += out.text
                 removed += 1
             else:
@@ -44,7 +51,7 @@ def tidy_streams(nb) -> int:
         for out in outputs:
             if out.output_type == "stream":
                 out.text = _as_terminal(out.text)
-        kept = [o for o in outputs if o.output_type != "stream" or o.text]   # a bar that closed
+        kept = [o for o in outputs if o.output_type != "stream" or o.text]  # a bar that closed
         removed += len(outputs) - len(kept)
         cell.outputs = kept
     return removed
@@ -53,8 +60,13 @@ def tidy_streams(nb) -> int:
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.time()
-    nbclient.NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbclient.NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     tidy_streams(nb)
     nbformat.write(nb, path)
     return time.time() - start

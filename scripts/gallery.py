@@ -4,6 +4,7 @@ page glues for its ``{glue:figure}``, or one it displays).
 Reads the committed (executed) notebooks and writes ``book/gallery/<notebook>.png`` (an
 ignored folder); `make book` runs it before building. Usage: ``python scripts/gallery.py``.
 """
+
 from __future__ import annotations
 
 import base64

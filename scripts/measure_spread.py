@@ -15,6 +15,7 @@ Usage (from the repository root, one configuration at a time: they compete for t
     .venv/bin/python scripts/measure_spread.py run native avx2 seed1 seed2 --out spread/
     .venv/bin/python scripts/measure_spread.py summary spread/ > spread/summary.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,17 @@ def run(configs: list[str], out: Path, notebooks: list[str]) -> None:
             params = {"seed": int(config[4:])}
         elif config != "native":
             sys.exit(f"unknown configuration {config!r}: use native, avx2 or seedN")
-        saved = {k: os.environ.get(k) for k in [*env, "AUTOENCODE_CACHE", "AUTOENCODE_QUICK",
-                                                 "AUTOENCODE_REPORT_DUMP", "AUTOENCODE_REFERENCE",
-                                                 "AUTOENCODE_UPDATE_REFERENCE"]}
+        saved = {
+            k: os.environ.get(k)
+            for k in [
+                *env,
+                "AUTOENCODE_CACHE",
+                "AUTOENCODE_QUICK",
+                "AUTOENCODE_REPORT_DUMP",
+                "AUTOENCODE_REFERENCE",
+                "AUTOENCODE_UPDATE_REFERENCE",
+            ]
+        }
         results = {}
         with tempfile.TemporaryDirectory() as tmp:
             os.environ.update(env)
@@ -66,14 +75,28 @@ def run(configs: list[str], out: Path, notebooks: list[str]) -> None:
                 for name in notebooks:
                     t = time.time()
                     path = Path(tmp) / f"{name}.ipynb"
-                    pm.execute_notebook(str(NB_DIR / f"{name}.ipynb"), str(path), parameters=params,
-                                        kernel_name="python3", cwd=str(NB_DIR), progress_bar=False)
-                    results[name] = {k: v for k, v in reproduction.committed_glue(path).items()
-                                     if isinstance(v, (int, float))}
+                    pm.execute_notebook(
+                        str(NB_DIR / f"{name}.ipynb"),
+                        str(path),
+                        parameters=params,
+                        kernel_name="python3",
+                        cwd=str(NB_DIR),
+                        progress_bar=False,
+                    )
+                    results[name] = {
+                        k: v
+                        for k, v in reproduction.committed_glue(path).items()
+                        if isinstance(v, (int, float))
+                    }
                     dumped = Path(tmp) / "reported" / f"{name}.json"
                     if dumped.exists():
-                        results[name].update({k: v for k, v in json.loads(dumped.read_text()).items()
-                                              if isinstance(v, (int, float))})
+                        results[name].update(
+                            {
+                                k: v
+                                for k, v in json.loads(dumped.read_text()).items()
+                                if isinstance(v, (int, float))
+                            }
+                        )
                     print(f"{config}: {name} ({time.time() - t:.0f} s)", flush=True)
             finally:
                 for k, v in saved.items():
@@ -89,7 +112,10 @@ def summary(folder: Path) -> None:
     runs = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
     seeds = [r for c, r in runs.items() if c.startswith("seed")]
     other = runs.get("avx2", {})
-    print("| notebook | quantity | committed | tolerance | AVX2 kernels: deviation | within | seeds: min .. max |")
+    print(
+        "| notebook | quantity | committed | tolerance | AVX2 kernels: deviation | within "
+        "| seeds: min .. max |"
+    )
     print("|---|---|---|---|---|---|---|")
     for path in sorted(reproduction.REFERENCE_DIR.glob("*.toml")):
         nb = path.stem
@@ -104,17 +130,24 @@ def summary(folder: Path) -> None:
                 ok = "yes" if tol.holds(o, v) else "NO"
             sv = [r[nb][q] for r in seeds if q in r.get(nb, {})]
             rng = f"{min(sv):.4g} .. {max(sv):.4g}" if sv and not isinstance(v, str) else ""
-            print(f"| {nb} | {q} | {v if isinstance(v, str) else format(v, '.4g')} | {tol.describe()} "
-                  f"| {dev} | {ok} | {rng} |")
+            print(
+                f"| {nb} | {q} | {v if isinstance(v, str) else format(v, '.4g')} "
+                f"| {tol.describe()} "
+                f"| {dev} | {ok} | {rng} |"
+            )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("configs", nargs="+")
     r.add_argument("--out", type=Path, required=True)
-    r.add_argument("--notebooks", nargs="+", default=[p.stem for p in sorted(NB_DIR.glob("*.ipynb"))])
+    r.add_argument(
+        "--notebooks", nargs="+", default=[p.stem for p in sorted(NB_DIR.glob("*.ipynb"))]
+    )
     s = sub.add_parser("summary")
     s.add_argument("folder", type=Path)
     a = ap.parse_args()

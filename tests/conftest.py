@@ -1,4 +1,5 @@
 """Deterministic, single-threaded tests (2-core CI; no oversubscription)."""
+
 import random
 
 import numpy as np

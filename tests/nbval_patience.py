@@ -5,6 +5,7 @@ After a cell's reply, nbval 0.11 waits a hard-coded 5 s for each further output 
 for minutes can take longer than that to flush its output, and the cell then fails with
 "Timeout of 5 seconds exceeded waiting for output" although it ran correctly.
 """
+
 import nbval.plugin
 
 #: Seconds to wait for each output message once a cell has replied.

@@ -1,4 +1,5 @@
 """Tests of autoencode.analysis: latent means, Delta, leak, entropies, on small synthetic cases."""
+
 from __future__ import annotations
 
 import math
@@ -21,6 +22,7 @@ def data(n=64, d=4, seed=0):
 
 # -- states / latent means -----------------------------------------------------
 
+
 def test_states_match_trajectory_in_batches():
     m = small_model()
     x = data(50)
@@ -30,7 +32,7 @@ def test_states_match_trajectory_in_batches():
 def test_latent_means_of_two_separated_clusters_differ():
     arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[0, 1])
     m = ae.AutoencODE(arch, T=1.0, seed=0)
-    with torch.no_grad():        # the identity flow: the latent is the first coordinate
+    with torch.no_grad():  # the identity flow: the latent is the first coordinate
         for w in m.weights:
             w.zero_()
     x, labels = ae.datasets.two_clusters(n=200, seed=0)
@@ -39,7 +41,7 @@ def test_latent_means_of_two_separated_clusters_differ():
     assert st.classes.tolist() == [0, 1] and st.count.tolist() == [100, 100]
     assert torch.allclose(st.of(0), torch.tensor([-1.0], dtype=torch.float64), atol=0.06)
     assert torch.allclose(st.of(1), torch.tensor([1.0], dtype=torch.float64), atol=0.06)
-    assert (st.std - 0.2).abs().max() < 0.05                 # the clusters' std
+    assert (st.std - 0.2).abs().max() < 0.05  # the clusters' std
     assert st.components.tolist() == [0]
     # the means are what a direct computation gives
     z = x[:, :1].double()
@@ -57,10 +59,11 @@ def test_latent_means_checks_labels():
 
 def test_closest_pairs_greedy_and_disjoint():
     means = torch.tensor([[0.0], [0.1], [0.15], [5.0], [5.3], [9.0]])
-    st = analysis.LatentStats(torch.arange(6), means, means * 0, torch.ones(6), means[0], means[0],
-                              torch.tensor([0]))
+    st = analysis.LatentStats(
+        torch.arange(6), means, means * 0, torch.ones(6), means[0], means[0], torch.tensor([0])
+    )
     pairs = analysis.closest_pairs(st, n_pairs=2)
-    assert [(a, b) for a, b, _ in pairs] == [(1, 2), (3, 4)]      # (0, 1) would reuse class 1
+    assert [(a, b) for a, b, _ in pairs] == [(1, 2), (3, 4)]  # (0, 1) would reuse class 1
     assert pairs[0][2] == pytest.approx(0.05)
     loose = analysis.closest_pairs(st, n_pairs=2, disjoint=False)
     assert [(a, b) for a, b, _ in loose] == [(1, 2), (0, 1)]
@@ -75,28 +78,31 @@ def test_pairwise_distances():
 
 # -- Delta ---------------------------------------------------------------------
 
+
 def test_delta_matches_exact_jacobian_column_norms():
     """The probe estimate converges to the exact RMS column norms of d x_L / d x_k."""
     for mode in ("reset", "freeze"):
         m = small_model(mode)
         x = data(8)
         # 4000 probes per sample (one per copy of the sample), one batch
-        est = analysis.delta(m, x.repeat(4000, 1), probes=1, seed=1, batch_size=10 ** 6)
+        est = analysis.delta(m, x.repeat(4000, 1), probes=1, seed=1, batch_size=10**6)
         assert est.shape == (m.depth + 1, m.dim)
         # exact: autograd Jacobian of the flow from state k, through the library's own step
         exact = torch.zeros_like(est)
         for k in range(m.depth + 1):
             xs = m.trajectory(x).detach()
             for i in range(x.shape[0]):
-                def flow(xk, k=k):
+
+                def flow(xk, k=k, m=m):
                     u = m.to_internal(xk[None], k)
                     u = m.flow(u, k)
                     return m.to_external(u)[0]
+
                 # in reset mode the compact state drops the nodes that are off: J is 0 there
-                J = torch.autograd.functional.jacobian(flow, xs[k, i])        # [d, d]
+                J = torch.autograd.functional.jacobian(flow, xs[k, i])  # [d, d]
                 exact[k] += (J.double() ** 2).sum(0)
         exact = (exact / x.shape[0]).sqrt()
-        assert torch.allclose(est[-1], torch.ones(m.dim, dtype=torch.float64))   # exact at L
+        assert torch.allclose(est[-1], torch.ones(m.dim, dtype=torch.float64))  # exact at L
         assert torch.allclose(est, exact, rtol=0.1, atol=1e-6), (mode, est, exact)
 
 
@@ -106,8 +112,8 @@ def test_delta_is_zero_on_reset_nodes_and_not_on_frozen_ones():
     x = data(32)
     reset = analysis.delta(small_model("reset"), x)
     freeze = analysis.delta(small_model("freeze"), x)
-    assert (reset[off] == 0).all()                          # really turned off
-    assert (freeze[off] > 0.1).all()                        # the output still reads them
+    assert (reset[off] == 0).all()  # really turned off
+    assert (freeze[off] > 0.1).all()  # the output still reads them
     assert analysis.leak_fraction(reset, masks).abs().max() == 0
     leak = analysis.leak_fraction(freeze, masks)
     b = small_model().arch.bottleneck
@@ -154,6 +160,7 @@ def test_displacement_and_activity():
 
 # -- entropies ------------------------------------------------------------------
 
+
 def test_shannon_entropy_of_constant_is_zero():
     s = torch.full((3, 50, 5), 0.7)
     assert torch.equal(analysis.shannon_entropy(s, bins=10), torch.zeros(3, dtype=torch.float64))
@@ -165,17 +172,20 @@ def test_shannon_entropy_of_constant_is_zero():
 
 def test_shannon_entropy_of_uniform_histogram_is_log_bins():
     bins = 8
-    values = (torch.arange(bins * 25) % bins + 0.5) / bins          # 25 samples per bin
-    s = values[:, None].repeat(1, 3)                                  # [N, 3]
+    values = (torch.arange(bins * 25) % bins + 0.5) / bins  # 25 samples per bin
+    s = values[:, None].repeat(1, 3)  # [N, 3]
     H = analysis.shannon_entropy(s, bins=bins, value_range=(0.0, 1.0), reduce="none")
     assert torch.allclose(H, torch.full((1, 3), math.log(bins), dtype=torch.float64))
-    assert analysis.shannon_entropy(s, bins=bins, value_range=(0, 1))[0] == pytest.approx(3 * math.log(bins))
-    assert analysis.shannon_entropy(s, bins=bins, value_range=(0, 1), reduce="mean")[0] \
-        == pytest.approx(math.log(bins))
+    assert analysis.shannon_entropy(s, bins=bins, value_range=(0, 1))[0] == pytest.approx(
+        3 * math.log(bins)
+    )
+    assert analysis.shannon_entropy(s, bins=bins, value_range=(0, 1), reduce="mean")[
+        0
+    ] == pytest.approx(math.log(bins))
 
 
 def test_shannon_entropy_two_equal_bins_and_clipping():
-    s = torch.tensor([[-5.0], [0.1], [0.9], [7.0]])          # outside values go to the end bins
+    s = torch.tensor([[-5.0], [0.1], [0.9], [7.0]])  # outside values go to the end bins
     H = analysis.shannon_entropy(s, bins=2, value_range=(0.0, 1.0))
     assert H[0] == pytest.approx(math.log(2))
     with pytest.raises(ValueError):
@@ -197,13 +207,16 @@ def test_spectral_entropy():
     # constant: 0; zero-padded components do not change it
     assert analysis.spectral_entropy(torch.ones(10, 3))[0] == 0
     padded = torch.cat([iso[:, :3], torch.zeros(20000, 4)], 1)
-    assert analysis.spectral_entropy(padded)[0] == pytest.approx(analysis.spectral_entropy(iso[:, :3])[0])
+    assert analysis.spectral_entropy(padded)[0] == pytest.approx(
+        analysis.spectral_entropy(iso[:, :3])[0]
+    )
     # per layer, bounded by log(width)
     S = analysis.spectral_entropy(torch.stack([iso, padded[:, :5]]))
     assert S.shape == (2,) and S[1] <= math.log(3) + 1e-9
 
 
 # -- the phases of a 2 -> 1 -> 2 AutoencODE (Figs 4-6) -------------------------------------
+
 
 def _model_2d(order=(0, 1), L=6, off_mode="reset", seed=0):
     arch = ae.Architecture.from_phases([2, 1, 2], L=L, order=list(order))
@@ -228,7 +241,7 @@ def test_phase_trajectories_follow_the_flow(order, off_mode):
     for seg, traj in phases[:-1]:
         # x_start..x_{stop-1} are the model's states, then one unmasked step
         assert traj.shape == (seg.stop - seg.start + 1, len(x), 2)
-        torch.testing.assert_close(traj[:-1], xs[seg.start:seg.stop])
+        torch.testing.assert_close(traj[:-1], xs[seg.start : seg.stop])
         # masked by the next state's mask, the end state is the next state
         mask = model.arch.masks[seg.stop].to(traj.dtype)
         if off_mode == "reset":
@@ -236,13 +249,13 @@ def test_phase_trajectories_follow_the_flow(order, off_mode):
         else:
             torch.testing.assert_close(traj[-1], xs[seg.stop])
     seg, traj = phases[-1]
-    torch.testing.assert_close(traj, xs[seg.start:])
+    torch.testing.assert_close(traj, xs[seg.start :])
     torch.testing.assert_close(traj[-1], model(x).detach())
 
 
 def test_end_of_initial_phase_keeps_the_component_turned_off_next():
     """x_{stop} has the turned-off component at 0; the end state of the phase does not."""
-    model = _model_2d((1, 0))              # x1 (component 0) off in the middle
+    model = _model_2d((1, 0))  # x1 (component 0) off in the middle
     x, _ = _clusters()
     (seg, end), (seg2, end2), _ = analysis.phase_end_states(model, x)
     xs = model.trajectory(x).detach()
@@ -263,8 +276,9 @@ def test_phase_end_states_without_bias():
 
 # -- separation (Fig 5) and spearman (Fig 6) ------------------------------------------------
 
+
 def test_separation_is_the_gap_along_the_kept_component():
-    model = _model_2d((0, 1))              # keeps x1, the component that carries the class
+    model = _model_2d((0, 1))  # keeps x1, the component that carries the class
     x, labels = _clusters(n=40)
     z = model.latent(x).detach()[:, 0]
     lo, hi = sorted((z[labels == 0], z[labels == 1]), key=lambda v: float(v.mean()))
@@ -283,9 +297,9 @@ def test_separation_is_the_gap_along_the_kept_component():
 
 def test_spearman_ranks():
     t = torch.linspace(-1, 1, 50)
-    assert analysis.spearman(t, t ** 3) == pytest.approx(1.0)          # monotone, not linear
+    assert analysis.spearman(t, t**3) == pytest.approx(1.0)  # monotone, not linear
     assert analysis.spearman(t, -torch.exp(t)) == pytest.approx(-1.0)
-    folded = analysis.spearman(t, t.abs())                             # a fold: order lost
+    folded = analysis.spearman(t, t.abs())  # a fold: order lost
     assert abs(folded) < 0.1
     with pytest.raises(ValueError, match="1-D"):
         analysis.spearman(t, t[:10])

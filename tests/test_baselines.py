@@ -1,4 +1,5 @@
 """PCA: the best affine rank-k reconstruction."""
+
 import pytest
 import torch
 
@@ -13,7 +14,9 @@ def test_pca_reconstructs_points_on_an_affine_line_exactly():
 
 def test_pca_error_is_the_discarded_variance():
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(500, 3, generator=g, dtype=torch.float64) * torch.tensor([3.0, 1.0, 0.1], dtype=torch.float64)
+    x = torch.randn(500, 3, generator=g, dtype=torch.float64) * torch.tensor(
+        [3.0, 1.0, 0.1], dtype=torch.float64
+    )
     pca = PCA(2).fit(x)
     ev = torch.linalg.eigvalsh(torch.cov(x.T, correction=0))
     assert abs(reconstruction_mse(x, pca.reconstruct(x), per="sample") - float(ev[0])) < 1e-10

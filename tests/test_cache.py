@@ -1,5 +1,6 @@
 """Tests of autoencode.cache: train once, retrain on change, never use a corrupt file; the key
 follows the training code reached from the caller's entry module, not the analysis code."""
+
 from __future__ import annotations
 
 import warnings
@@ -9,7 +10,6 @@ import torch
 
 import autoencode as ae
 from autoencode import cache
-
 
 #: The module that sets the toy runs of these tests up: the trainers (its imports, transitively,
 #: are the code a run's key depends on).
@@ -28,17 +28,29 @@ class Stop(Exception):
 def shooting_fit(model, checkpoint, x, y, iterations=6, lr=0.05, stop_at=None, callbacks=()):
     """Adam-update shooting on (x, y), checkpointing every iteration, resumable; raises Stop at
     iteration ``stop_at`` (None: runs to the end)."""
+
     def stop(trainer, it):
         if it == stop_at:
             raise Stop
-    tr = ae.ShootingTrainer(model, update="adam", lr=lr, lam=1e-3, progress=False,
-                            checkpoint=checkpoint, checkpoint_every=1, callbacks=[*callbacks, stop])
+
+    tr = ae.ShootingTrainer(
+        model,
+        update="adam",
+        lr=lr,
+        lam=1e-3,
+        progress=False,
+        checkpoint=checkpoint,
+        checkpoint_every=1,
+        callbacks=[*callbacks, stop],
+    )
     return tr.fit(x, y, iterations=iterations, resume=True)
 
 
 def fit(name, params, build, train, folder, **kw):
     """cached_fit with this file's entry module, quietly."""
-    return cache.cached_fit(name, params, build, train, cache=folder, entry=ENTRY, verbose=False, **kw)
+    return cache.cached_fit(
+        name, params, build, train, cache=folder, entry=ENTRY, verbose=False, **kw
+    )
 
 
 class Counter:
@@ -62,14 +74,26 @@ class Counter:
 
     def train(self, model, checkpoint):
         self.trainings += 1
-        return shooting_fit(model, checkpoint, self.x, self.y, self.iterations, callbacks=[self.count])
+        return shooting_fit(
+            model, checkpoint, self.x, self.y, self.iterations, callbacks=[self.count]
+        )
 
     def interrupted(self, stop_at, lr=0.05):
         """A train(model, checkpoint) that counts, trains with ``lr`` and stops at ``stop_at``."""
+
         def train(model, checkpoint):
             self.trainings += 1
-            return shooting_fit(model, checkpoint, self.x, self.y, self.iterations, lr=lr,
-                                stop_at=stop_at, callbacks=[self.count])
+            return shooting_fit(
+                model,
+                checkpoint,
+                self.x,
+                self.y,
+                self.iterations,
+                lr=lr,
+                stop_at=stop_at,
+                callbacks=[self.count],
+            )
+
         return train
 
     def path(self, folder):
@@ -92,7 +116,7 @@ def test_second_call_loads_instead_of_training(tmp_path):
     first = c.fit(tmp_path)
     assert first.trained and c.trainings == 1 and c.updates == 6
     assert first.path.exists() and first.path.parent == tmp_path
-    assert not first.path.with_suffix(".ckpt").exists()          # the in-progress file is gone
+    assert not first.path.with_suffix(".ckpt").exists()  # the in-progress file is gone
     second = c.fit(tmp_path)
     assert not second.trained and c.trainings == 1 and c.updates == 6
     assert second.path == first.path and second.key == first.key
@@ -109,7 +133,7 @@ def test_parameter_change_retrains(tmp_path):
     c.iterations = 7
     b = c.fit(tmp_path)
     assert b.trained and c.trainings == 2 and b.key != a.key and b.path != a.path
-    c.iterations = 6          # back to the first parameters: the first file is reused
+    c.iterations = 6  # back to the first parameters: the first file is reused
     again = c.fit(tmp_path)
     assert not again.trained and c.trainings == 2 and again.key == a.key
 
@@ -127,7 +151,9 @@ def test_key_depends_on_name_params_and_library_source(tmp_path):
     assert k == cache.cache_key("toy", {"a": 1}, f)
     assert k != cache.cache_key("toy", {"a": 2}, f)
     assert k != cache.cache_key("other", {"a": 1}, f)
-    assert cache.cache_key("toy", {"a": 1, "b": 2}, f) == cache.cache_key("toy", {"b": 2, "a": 1}, f)
+    assert cache.cache_key("toy", {"a": 1, "b": 2}, f) == cache.cache_key(
+        "toy", {"b": 2, "a": 1}, f
+    )
     # a change in the library's source changes the fingerprint, hence the key
     src = tmp_path / "model.py"
     src.write_text("x = 1\n")
@@ -147,17 +173,44 @@ def test_the_mnist_model_hashes_its_training_code_only():
     the trainers, the data loader, the store; not the analyses, the drawings, the figures, the
     registry (editing a figure of experiments/mnist.py keeps the trained networks)."""
     hashed = _hashed("experiments.mnist_model")
-    assert {"experiments/mnist_model.py", "model.py", "training.py", "pmp.py", "architecture.py",
-            "activations.py", "checkpoint.py", "mnist.py", "cache.py"} <= hashed
-    assert not {"analysis.py", "baselines.py", "claims.py", "reproduction.py", "__init__.py",
-                "experiments/__init__.py", "experiments/registry.py", "experiments/toy2d.py",
-                "experiments/mnist.py"} & hashed
+    assert {
+        "experiments/mnist_model.py",
+        "model.py",
+        "training.py",
+        "pmp.py",
+        "architecture.py",
+        "activations.py",
+        "checkpoint.py",
+        "mnist.py",
+        "cache.py",
+    } <= hashed
+    assert (
+        not {
+            "analysis.py",
+            "baselines.py",
+            "claims.py",
+            "reproduction.py",
+            "__init__.py",
+            "experiments/__init__.py",
+            "experiments/registry.py",
+            "experiments/toy2d.py",
+            "experiments/mnist.py",
+        }
+        & hashed
+    )
     assert not any(p.startswith("plotting/") for p in hashed)
     # the same entry named by its module name or its path
     assert _hashed("autoencode.experiments.mnist_model") == hashed
     assert _hashed(cache.PACKAGE_DIR / "experiments" / "mnist_model.py") == hashed
-    assert _hashed("cache") == {"cache.py", "model.py", "training.py", "pmp.py", "architecture.py",
-                                "activations.py", "checkpoint.py"}
+    assert _hashed("cache") == {
+        "cache.py",
+        "model.py",
+        "training.py",
+        "pmp.py",
+        "architecture.py",
+        "activations.py",
+        "checkpoint.py",
+    }
 
 
 def test_entry_must_be_a_module():
@@ -173,7 +226,7 @@ def fake_package(root):
     files = {
         "__init__.py": "from . import analysis, model\nfrom .experiments import fig\n",
         "model.py": "from .ops import step\n",
-        "ops.py": "from . import model\n",                     # a cycle
+        "ops.py": "from . import model\n",  # a cycle
         "training.py": "from .model import Model\ndef f():\n    from . import checkpoint\n",
         "checkpoint.py": "import os\nfrom os import path\n",
         "data.py": "",
@@ -184,9 +237,11 @@ def fake_package(root):
         "experiments/__init__.py": "from . import fig, other\n",
         "experiments/registry.py": "",
         "experiments/other.py": "",
-        "experiments/fig.py": ("from .. import data, analysis\nfrom ..training import Trainer\n"
-                               "from .registry import figure\nfrom ..plotting import panels\n"
-                               "from .helpers import h\n"),
+        "experiments/fig.py": (
+            "from .. import data, analysis\nfrom ..training import Trainer\n"
+            "from .registry import figure\nfrom ..plotting import panels\n"
+            "from .helpers import h\n"
+        ),
         "experiments/helpers.py": "from ...outside import nothing\nimport numpy\n",
     }
     for name, text in files.items():
@@ -198,8 +253,14 @@ def test_training_modules_follow_relative_imports_in_subpackages(tmp_path, monke
     fake_package(tmp_path)
     monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
     assert sorted(_hashed("experiments.fig")) == [
-        "checkpoint.py", "data.py", "experiments/fig.py", "experiments/helpers.py", "model.py",
-        "ops.py", "training.py"]
+        "checkpoint.py",
+        "data.py",
+        "experiments/fig.py",
+        "experiments/helpers.py",
+        "model.py",
+        "ops.py",
+        "training.py",
+    ]
     # exclusions are the caller's to choose; a package imported as such counts its __init__
     assert "analysis.py" in {p.name for p in cache.training_modules("experiments.fig", exclude=())}
     assert "__init__.py" in {p.name for p in cache.training_modules("plotting", exclude=())}
@@ -213,8 +274,14 @@ def test_editing_analysis_keeps_the_key_and_editing_training_code_changes_it(tmp
         return cache.cache_path("run", {"a": 1}, tmp_path / "store", entry="experiments.fig").name
 
     before = key()
-    for name in ("analysis.py", "plotting/panels.py", "experiments/registry.py",
-                 "experiments/other.py", "unused.py", "__init__.py"):
+    for name in (
+        "analysis.py",
+        "plotting/panels.py",
+        "experiments/registry.py",
+        "experiments/other.py",
+        "unused.py",
+        "__init__.py",
+    ):
         (tmp_path / name).write_text((tmp_path / name).read_text() + "changed = True\n")
         assert key() == before, f"editing {name} (no training code) changed the key"
     for name in ("ops.py", "checkpoint.py", "experiments/helpers.py", "experiments/fig.py"):
@@ -254,11 +321,11 @@ def test_corrupt_cache_file_is_reported_and_retrained(tmp_path, damage):
         ae.save_checkpoint(path, state)
     with pytest.warns(cache.CacheWarning, match="unusable cache file"):
         again = c.fit(tmp_path)
-    assert again.trained and c.trainings == 2                    # retrained, not loaded
-    assert same(weights(again.model), good_weights)               # and deterministic
-    assert path.with_name(path.name + ".corrupt").exists()        # the bad file kept aside
+    assert again.trained and c.trainings == 2  # retrained, not loaded
+    assert same(weights(again.model), good_weights)  # and deterministic
+    assert path.with_name(path.name + ".corrupt").exists()  # the bad file kept aside
     with warnings.catch_warnings():
-        warnings.simplefilter("error")                            # now clean: no warning
+        warnings.simplefilter("error")  # now clean: no warning
         assert not c.fit(tmp_path).trained
 
 
@@ -276,7 +343,7 @@ def test_interrupted_training_resumes_from_its_checkpoint(tmp_path):
     c.updates = 0
     resumed = c.fit(tmp_path)
     assert resumed.trained
-    assert c.updates == 6 - done                            # only the missing updates were made
+    assert c.updates == 6 - done  # only the missing updates were made
     assert same(weights(resumed.model), weights(reference.model))
     assert resumed.history["cost"] == pytest.approx(reference.history["cost"])
 
@@ -300,11 +367,25 @@ def test_cached_trainer_fit(tmp_path):
         return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=6), T=5.0, seed=0)
 
     def make(model, checkpoint):
-        return ae.ShootingTrainer(model, update="gradient", lr=0.1, lam=1e-3, progress=False,
-                                  checkpoint=checkpoint)
+        return ae.ShootingTrainer(
+            model, update="gradient", lr=0.1, lam=1e-3, progress=False, checkpoint=checkpoint
+        )
 
-    a, b = (cache.cached_trainer_fit("toy2", {"v": 1}, build, make, x, y, iterations=5,
-                                     cache=tmp_path, entry=ENTRY, verbose=False) for _ in range(2))
+    a, b = (
+        cache.cached_trainer_fit(
+            "toy2",
+            {"v": 1},
+            build,
+            make,
+            x,
+            y,
+            iterations=5,
+            cache=tmp_path,
+            entry=ENTRY,
+            verbose=False,
+        )
+        for _ in range(2)
+    )
     assert a.trained and not b.trained and len(b.history["cost"]) == 5
     assert same(weights(a.model), weights(b.model))
 
@@ -322,9 +403,10 @@ def test_concurrent_processes_train_once(tmp_path):
     """Two processes asking for the same run: one trains, the other waits and loads."""
     import subprocess
     import sys
+
     script = f"""
 import sys, autoencode as ae
-sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
+sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
 from test_cache import Counter, problem
 from autoencode import cache
 c = Counter(*problem(), iterations=40)
@@ -332,8 +414,10 @@ r = cache.cached_fit("toy", c.params(), c.build, c.train, cache={str(tmp_path)!r
                      verbose=False)
 print("TRAINED" if r.trained else "LOADED", c.updates)
 """
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = sorted(p.communicate(timeout=300)[0].strip() for p in procs)
     assert all(p.returncode == 0 for p in procs)
     assert outs == ["LOADED 0", "TRAINED 40"], outs
@@ -349,7 +433,7 @@ def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
     lock = c.path(tmp_path).with_suffix(".lock")
     result = {}
     with open(lock, "a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)            # "another process" (another open file) holds it
+        fcntl.flock(held, fcntl.LOCK_EX)  # "another process" (another open file) holds it
         worker = threading.Thread(target=lambda: result.setdefault("run", c.fit(tmp_path)))
         worker.start()
         err = ""
@@ -357,7 +441,7 @@ def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
         while "waiting" not in err and time.monotonic() < deadline:
             time.sleep(0.02)
             err += capsys.readouterr().err
-        assert c.trainings == 0                      # it really waits
+        assert c.trainings == 0  # it really waits
         fcntl.flock(held, fcntl.LOCK_UN)
     worker.join(60)
     err += capsys.readouterr().err
@@ -370,17 +454,34 @@ def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):
     x, y = problem()
 
     def make(model, checkpoint):
-        return ae.ShootingTrainer(model, update="gradient", lr=1e8, lam=1e-3, progress=False,
-                                  checkpoint=checkpoint, checkpoint_every=1)
+        return ae.ShootingTrainer(
+            model,
+            update="gradient",
+            lr=1e8,
+            lam=1e-3,
+            progress=False,
+            checkpoint=checkpoint,
+            checkpoint_every=1,
+        )
 
     def build():
         return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=6), T=5.0, seed=0)
 
     seen = []
-    for attempt in range(2):
+    for _attempt in range(2):
         with pytest.raises(ae.TrainingDiverged) as info:
-            cache.cached_trainer_fit("div", {"lr": 1e8}, build, make, x, y, iterations=50, cache=tmp_path,
-                                     entry=ENTRY, verbose=False)
+            cache.cached_trainer_fit(
+                "div",
+                {"lr": 1e8},
+                build,
+                make,
+                x,
+                y,
+                iterations=50,
+                cache=tmp_path,
+                entry=ENTRY,
+                verbose=False,
+            )
         seen.append((info.value.iteration, info.value.restored_iteration))
         ckpt = cache.cache_path("div", {"lr": 1e8}, tmp_path, entry=ENTRY).with_suffix(".ckpt")
         state = ae.load_checkpoint(ckpt)
@@ -389,17 +490,20 @@ def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):
         model.load_state_dict(state["model"])
         with torch.no_grad():
             assert torch.isfinite(model.cost(x, y, 1e-3)[0])
-    assert seen[0] == seen[1]                         # the same place, from the same good state
+    assert seen[0] == seen[1]  # the same place, from the same good state
     assert not list(tmp_path.glob("*.corrupt")) and not list(tmp_path.glob("div-*.pt"))
 
 
 def test_a_checkpoint_written_under_other_settings_is_set_aside(tmp_path):
-    """A trainer checkpoint the trainer refuses (here: another lr) is moved aside and training restarts."""
+    """A trainer checkpoint the trainer refuses (here: another lr) is moved aside and training
+    restarts."""
     c = Counter(*problem())
     with pytest.raises(Stop):
         fit("toy", c.params(), c.build, c.interrupted(stop_at=3, lr=0.05), tmp_path)
-    with pytest.warns(cache.CacheWarning, match="unusable training checkpoint .*written with lr = 0.05, "
-                                                "but this run has lr = 0.01"):
+    with pytest.warns(
+        cache.CacheWarning,
+        match="unusable training checkpoint .*written with lr = 0.05, but this run has lr = 0.01",
+    ):
         run = fit("toy", c.params(), c.build, c.interrupted(None, lr=0.01), tmp_path)
     reference = fit("toy", c.params(), c.build, c.interrupted(None, lr=0.01), tmp_path / "ref")
     assert run.trained and same(weights(run.model), weights(reference.model))

@@ -1,4 +1,5 @@
 """Atomic checkpoint files, read back without unpickling arbitrary objects."""
+
 import os
 import pickle
 
@@ -68,16 +69,53 @@ def test_a_trainer_checkpoint_records_its_settings_and_a_finite_cost(tmp_path):
     x, labels = ae.datasets.two_clusters(20, seed=0)
     path = tmp_path / "run.pt"
     model = ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=4, order=[1, 0]), T=2.0)
-    ae.ShootingTrainer(model, update="adam", lr=0.05, lam=1e-2, batch_size=8, seed=3, progress=False,
-                       checkpoint=path).fit(x, ae.datasets.class_targets(labels), 3)
+    ae.ShootingTrainer(
+        model,
+        update="adam",
+        lr=0.05,
+        lam=1e-2,
+        batch_size=8,
+        seed=3,
+        progress=False,
+        checkpoint=path,
+    ).fit(x, ae.datasets.class_targets(labels), 3)
     state = load_checkpoint(path)
     assert state["format"] == "autoencode-trainer-2" and math.isfinite(state["cost"])
     cfg = state["config"]
     assert torch.equal(cfg["masks"], model.arch.masks)
-    assert {k: cfg[k] for k in ("trainer", "T", "off_mode", "activation", "bias", "dtype", "update", "lr",
-                                "inner_iterations", "lam", "batch_size", "seed", "N")} == {
-        "trainer": "shooting", "T": 2.0, "off_mode": "reset", "activation": "tanh", "bias": True,
-        "dtype": "torch.float32", "update": "adam", "lr": 0.05, "inner_iterations": None, "lam": 1e-2,
-        "batch_size": 8, "seed": 3, "N": 20}
+    assert {
+        k: cfg[k]
+        for k in (
+            "trainer",
+            "T",
+            "off_mode",
+            "activation",
+            "bias",
+            "dtype",
+            "update",
+            "lr",
+            "inner_iterations",
+            "lam",
+            "batch_size",
+            "seed",
+            "N",
+        )
+    } == {
+        "trainer": "shooting",
+        "T": 2.0,
+        "off_mode": "reset",
+        "activation": "tanh",
+        "bias": True,
+        "dtype": "torch.float32",
+        "update": "adam",
+        "lr": 0.05,
+        "inner_iterations": None,
+        "lam": 1e-2,
+        "batch_size": 8,
+        "seed": 3,
+        "N": 20,
+    }
     assert isinstance(cfg["data"], str) and len(cfg["data"]) == 32
-    assert issubclass(CheckpointMismatch, CheckpointError) and issubclass(CheckpointMismatch, ValueError)
+    assert issubclass(CheckpointMismatch, CheckpointError) and issubclass(
+        CheckpointMismatch, ValueError
+    )

@@ -1,4 +1,5 @@
 """`python -m autoencode figure`: one command per figure, through the notebooks' experiments."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def _cli(*args, tmp_path: Path, **env):
     full = {**os.environ, "AUTOENCODE_CACHE": str(tmp_path / "cache"), **env}
     full.pop("AUTOENCODE_QUICK", None)
-    return subprocess.run([sys.executable, "-m", "autoencode", *args], cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "autoencode", *args],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_help_lists_every_figure(tmp_path):
@@ -48,8 +55,9 @@ def test_figure_quick(name, tmp_path):
 
 def test_bad_parameter_is_named(tmp_path):
     name = sorted(ae.experiments.FIGURES)[0]
-    proc = _cli("figure", name, "--quick", "-p", "no_such_knob=1", "--out", str(tmp_path),
-                tmp_path=tmp_path)
+    proc = _cli(
+        "figure", name, "--quick", "-p", "no_such_knob=1", "--out", str(tmp_path), tmp_path=tmp_path
+    )
     assert proc.returncode == 2
     assert "no_such_knob" in proc.stderr and "its parameters are" in proc.stderr
 

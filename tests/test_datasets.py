@@ -1,4 +1,5 @@
 """The seeded 2D data sets of Figs 4-6 and of the NeurODE page."""
+
 import math
 
 import pytest
@@ -43,7 +44,7 @@ def test_truncated_gaussians_default_is_the_earlier_papers_data():
     assert torch.equal(x, x2) and torch.equal(labels, labels2)
     assert not torch.equal(x, datasets.truncated_gaussians(seed=4)[0])
     assert x.shape == (200, 2) and x.dtype == torch.float32 and labels.dtype == torch.int64
-    assert torch.equal(labels, torch.tensor([0] * 100 + [1] * 100))      # class by class
+    assert torch.equal(labels, torch.tensor([0] * 100 + [1] * 100))  # class by class
     centres = torch.tensor(datasets.BONNET2021_CENTERS)
     r = (x - centres[labels]).norm(dim=1)
     assert r.max() <= datasets.BONNET2021_RADIUS + 1e-6
@@ -52,19 +53,24 @@ def test_truncated_gaussians_default_is_the_earlier_papers_data():
 
 def test_truncated_gaussians_follow_the_truncated_law():
     n = 20000
-    # Radius 1, std 1 in 2D: |x|^2 / 2 is Exp(1) truncated to 1/2, E|x|^2 = 2 - e^{-1/2} / (1 - e^{-1/2}),
-    # below both the uniform disc's 0.5 and the untruncated 2.
+    # Radius 1, std 1 in 2D: |x|^2 / 2 is Exp(1) truncated to 1/2,
+    # E|x|^2 = 2 - e^{-1/2} / (1 - e^{-1/2}), below both the uniform disc's 0.5 and the
+    # untruncated 2.
     x, _ = datasets.truncated_gaussians(n, seed=1, centers=[[0.0, 0.0]], radius=1.0, std=1.0)
     expected = 2 - math.exp(-0.5) / (1 - math.exp(-0.5))
-    assert abs(float((x ** 2).sum(1).mean()) - expected) < 0.01
+    assert abs(float((x**2).sum(1).mean()) - expected) < 0.01
     assert (x.norm(dim=1) <= 1.0 + 1e-6).all()
     # A radius far beyond the spread: an ordinary Gaussian, also in 5D.
-    x, labels = datasets.truncated_gaussians(n, seed=2, centers=[[3.0, 0, 0, 0, 0], [0, 0, 0, 0, -3.0]],
-                                             radius=100.0, std=0.5)
+    x, labels = datasets.truncated_gaussians(
+        n, seed=2, centers=[[3.0, 0, 0, 0, 0], [0, 0, 0, 0, -3.0]], radius=100.0, std=0.5
+    )
     assert x.shape == (2 * n, 5)
-    torch.testing.assert_close(x[labels == 0].mean(0), torch.tensor([3.0, 0, 0, 0, 0]), atol=0.02, rtol=0)
+    torch.testing.assert_close(
+        x[labels == 0].mean(0), torch.tensor([3.0, 0, 0, 0, 0]), atol=0.02, rtol=0
+    )
     torch.testing.assert_close(x[labels == 1].var(0), torch.full((5,), 0.25), atol=0.02, rtol=0)
-    # The earlier data: nearly uniform on the disc, P(|x - c| <= R/2) = (1 - e^{-R^2/8}) / (1 - e^{-R^2/2}).
+    # The earlier data: nearly uniform on the disc,
+    # P(|x - c| <= R/2) = (1 - e^{-R^2/8}) / (1 - e^{-R^2/2}).
     x, labels = datasets.truncated_gaussians(n, seed=3)
     c = torch.tensor(datasets.BONNET2021_CENTERS)[labels]
     share = float(((x - c).norm(dim=1) <= 0.1).float().mean())

@@ -1,5 +1,6 @@
 """autoencode.experiments.deep_limit: phases at fixed times, one theta_0(t) for every L, L2
 distances, and the page's experiment."""
+
 import math
 
 import numpy as np
@@ -36,7 +37,7 @@ def test_the_same_initial_control_gives_distance_zero_across_L():
 
 def test_fitted_rate_of_a_power_law():
     Ls = [10, 20, 40, 80]
-    assert dl.fitted_rate(Ls, [3.0 * L ** -1.5 for L in Ls]) == pytest.approx(1.5)
+    assert dl.fitted_rate(Ls, [3.0 * L**-1.5 for L in Ls]) == pytest.approx(1.5)
 
 
 def test_train_to_convergence_reaches_the_l2_gradient_tolerance():
@@ -45,10 +46,12 @@ def test_train_to_convergence_reaches_the_l2_gradient_tolerance():
     model = dl.set_control(ae.AutoencODE(dl.architecture(10), T=5.0).double(), dl.initial_control())
     info = dl.train_to_convergence(model, x, y, lam=0.1, gtol=1e-6)
     assert info["converged"] and info["grad_norm"] <= 1e-6
-    assert info["grad_norm"] == pytest.approx(dl.gradient_norm_l2(model, x.double(), y.double(), 0.1))
+    assert info["grad_norm"] == pytest.approx(
+        dl.gradient_norm_l2(model, x.double(), y.double(), 0.1)
+    )
     # the L2 gradient norm is the Euclidean one divided by sqrt(h)
     g = torch.autograd.grad(model.cost(x.double(), y.double(), 0.1)[0], list(model.parameters()))
-    euclid = math.sqrt(sum(float((gi ** 2).sum()) for gi in g))
+    euclid = math.sqrt(sum(float((gi**2).sum()) for gi in g))
     assert info["grad_norm"] == pytest.approx(euclid / math.sqrt(model.h))
 
 
@@ -72,18 +75,28 @@ def test_the_figure_reports_every_number_of_its_page():
 
     from autoencode.reproduction import load_reference, tolerance_for
 
-    res = ae.experiments.run("deep_limit", quick=True, progress=False, n_train=20, Ls=[10, 20, 40],
-                             gtol=1e-5)
+    res = ae.experiments.run(
+        "deep_limit", quick=True, progress=False, n_train=20, Ls=[10, 20, 40], gtol=1e-5
+    )
     plt.close(res.figure)
-    expected = {f"dl_{q}_{L}" for q in ("J", "hessian_min") for L in (10, 20, 40)} | {
-        f"dl_{q}_{L}" for q in ("distance", "cost_gap", "contrast_distance") for L in (10, 20)} | {
-        "dl_rate_distance", "dl_rate_cost", "dl_rate_successive", "dl_rate_distance_contrast",
-        "dl_rate_cost_contrast", "dl_text", "dl_text_contrast"}
+    expected = (
+        {f"dl_{q}_{L}" for q in ("J", "hessian_min") for L in (10, 20, 40)}
+        | {f"dl_{q}_{L}" for q in ("distance", "cost_gap", "contrast_distance") for L in (10, 20)}
+        | {
+            "dl_rate_distance",
+            "dl_rate_cost",
+            "dl_rate_successive",
+            "dl_rate_distance_contrast",
+            "dl_rate_cost_contrast",
+            "dl_text",
+            "dl_text_contrast",
+        }
+    )
     assert set(res.numbers) == expected
     ref = load_reference("deep_limit")
     for name in res.numbers:
-        tolerance_for(ref, name)                  # raises when a number has no tolerance
-    assert set(ref["committed"]) >= expected          # the book reports the same names
+        tolerance_for(ref, name)  # raises when a number has no tolerance
+    assert set(ref["committed"]) >= expected  # the book reports the same names
     t = res.details["table"]
     assert list(t.L) == [10, 20, 40] and (t.hessian_min > 0).all() and t.converged.all()
     assert res.numbers["dl_text"].startswith("At lambda = 0.1 every problem is solved")

@@ -1,4 +1,5 @@
 """Tests of autoencode.diagrams: the pictures are computed from the masks."""
+
 import matplotlib
 
 matplotlib.use("Agg")  # tests only; notebooks keep their inline backend
@@ -65,8 +66,10 @@ def test_embedding_field_connections_follow_the_reset_model():
     arch = ae.Architecture.from_phases([2, 1, 2], L=3)
     ax = dg.draw_embedding(None, arch)
     m = arch.masks
-    expected = sum(int(m[k].sum()) * int((m[k] & m[k + 1]).sum()) - int((m[k] & m[k + 1]).sum())
-                   for k in range(arch.depth))
+    expected = sum(
+        int(m[k].sum()) * int((m[k] & m[k + 1]).sum()) - int((m[k] & m[k + 1]).sum())
+        for k in range(arch.depth)
+    )
     # widths 2, 1, 2, 2: layer 0 (2 -> 1) one edge, layer 1 (1 -> 2) none, layer 2 (2 -> 2) two
     assert _n_lines(ax, "field") == expected == 3
 

@@ -6,6 +6,7 @@ line must succeed. Two commands are not run here, because they *are* the test ru
 sibling: `make test` (it runs this file) and `make book` (it re-executes every notebook and
 builds the book); `.ci/run` runs both, and a test below checks that it does.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "book").glob("*.md"))]
 RUN_BY_CI = {"make test", "make book"}
 
-pytestmark = pytest.mark.notebooks      # they execute notebooks: slow
+pytestmark = pytest.mark.notebooks  # they execute notebooks: slow
 
 
 def bash_blocks(path: Path) -> list[str]:
@@ -40,11 +41,14 @@ def test_the_documents_show_commands():
 def test_ci_runs_the_commands_not_run_here():
     ci = (ROOT / ".ci" / "run").read_text()
     for command in RUN_BY_CI:
-        assert re.search(rf"^\s*{re.escape(command)}\s*$", ci, re.M), f".ci/run does not run `{command}`"
+        assert re.search(rf"^\s*{re.escape(command)}\s*$", ci, re.M), (
+            f".ci/run does not run `{command}`"
+        )
 
 
-@pytest.mark.parametrize("path, index, block", BLOCKS,
-                         ids=[f"{p.relative_to(ROOT)}#{i}" for p, i, _ in BLOCKS])
+@pytest.mark.parametrize(
+    "path, index, block", BLOCKS, ids=[f"{p.relative_to(ROOT)}#{i}" for p, i, _ in BLOCKS]
+)
 def test_documented_block_runs_as_written(path: Path, index: int, block: str, tmp_path: Path):
     lines = [line for line in block.splitlines() if command_of(line)]
     script = ["set -euo pipefail"]
@@ -54,8 +58,14 @@ def test_documented_block_runs_as_written(path: Path, index: int, block: str, tm
         script += [f"echo '>>> {command_of(line)}'", line]
     # The notebooks' model cache stays out of the repository's own cache.
     env_cache = f"export AUTOENCODE_CACHE={tmp_path / 'cache'}"
-    proc = subprocess.run(["bash", "-c", "\n".join([env_cache, *script])], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        ["bash", "-c", "\n".join([env_cache, *script])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert proc.returncode == 0, (
         f"a command of {path.relative_to(ROOT)} failed (exit {proc.returncode}):\n"
-        + (proc.stdout + proc.stderr)[-6000:])
+        + (proc.stdout + proc.stderr)[-6000:]
+    )

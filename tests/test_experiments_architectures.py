@@ -1,5 +1,6 @@
 """autoencode.experiments.architectures (Figs 1-3) and analysis.jacobian_rank: the drawings are
 computed from the masks, and the U-net's masks route information around the bottleneck."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -32,7 +33,9 @@ def test_the_pictures_are_drawn_from_the_masks(result):
         assert architectures.count(ax, "nodes") == sum(s.width for s in arch.segments())
     for ax, arch in [(axes["fig2"][0], d["encoder"]), (axes["fig2"][1], d["autoencoder"])]:
         assert architectures.count(ax, "active-nodes") == sum(arch.widths)
-        assert architectures.count(ax, "inactive-nodes") == (arch.depth + 1) * arch.dim - sum(arch.widths)
+        assert architectures.count(ax, "inactive-nodes") == (arch.depth + 1) * arch.dim - sum(
+            arch.widths
+        )
     assert architectures.count(axes["fig3"], "active-nodes") == sum(d["unet"].widths)
     assert len([p for p in axes["fig3"].patches if p.get_gid() == "skip"]) == 2
     assert architectures.count(axes["fig3"], "no-such-gid") == 0
@@ -40,8 +43,15 @@ def test_the_pictures_are_drawn_from_the_masks(result):
 
 
 def test_other_parameters_change_the_pictures():
-    res = ae.experiments.run("fig01_03", quick=True, progress=False, AUTOENCODER_WIDTHS=[4, 2, 4],
-                             AUTOENCODER_L=6, UNET_LEVELS=[3, 1], UNET_STATES_PER_LEVEL=2)
+    res = ae.experiments.run(
+        "fig01_03",
+        quick=True,
+        progress=False,
+        AUTOENCODER_WIDTHS=[4, 2, 4],
+        AUTOENCODER_L=6,
+        UNET_LEVELS=[3, 1],
+        UNET_STATES_PER_LEVEL=2,
+    )
     try:
         assert res.numbers["fig02_bottleneck_width"] == 2 and res.numbers["fig03_unet_dim"] == 6
         assert res.numbers["fig03_rank_main"] == 1 and res.numbers["fig03_rank_unet"] == 3
@@ -53,8 +63,8 @@ def test_other_parameters_change_the_pictures():
 def test_jacobian_rank_is_bounded_by_a_bottleneck():
     unet = ae.Architecture.unet([4, 3, 2], 3)
     main = ae.Architecture(unet.masks[:, :4])
-    assert ae.analysis.jacobian_rank(main, 4, seed=0) == 2     # through the bottleneck of width 2
-    assert ae.analysis.jacobian_rank(unet, 4, seed=0) == 4     # the copy blocks carry the rest
+    assert ae.analysis.jacobian_rank(main, 4, seed=0) == 2  # through the bottleneck of width 2
+    assert ae.analysis.jacobian_rank(unet, 4, seed=0) == 4  # the copy blocks carry the rest
     assert ae.analysis.jacobian_rank(ae.Architecture.neurode(3, L=4), 3, seed=1) == 3
     for w in (1, 2):
         arch = ae.Architecture.from_phases([3, w, 3], L=6)

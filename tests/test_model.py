@@ -1,4 +1,5 @@
 """The AutoencODE forward map: reset vs freeze, compact storage, input checks."""
+
 import math
 
 import pytest
@@ -31,7 +32,9 @@ def dense_reference(model, x):
 ARCHS = {
     "autoencoder": lambda: Architecture.from_phases([5, 3, 1, 3, 5], L=10),
     "permuted": lambda: Architecture.from_phases([5, 2, 5], L=6, order=[3, 1, 4, 0, 2]),
-    "non-chain": lambda: Architecture([[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 1, 1]]),
+    "non-chain": lambda: Architecture(
+        [[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 1, 1]]
+    ),
     "neurode": lambda: Architecture.neurode(3, 4),
 }
 
@@ -53,14 +56,14 @@ def test_trajectory_matches_dense_masked_reference(name, mode, bias):
 
 
 def test_reset_drops_the_turned_off_component():
-    arch = Architecture.from_phases([2, 1, 2], L=9)        # second component off in states 3..5
+    arch = Architecture.from_phases([2, 1, 2], L=9)  # second component off in states 3..5
     model = AutoencODE(arch, T=3.0, off_mode="reset", seed=0)
     x = torch.randn(20, 2)
     z = model.encode(x)
     assert torch.all(z[:, 1] == 0)
     z2 = z.clone()
-    z2[:, 1] = torch.randn(20) * 5                          # whatever the off component holds ...
-    assert torch.equal(model.decode(z), model.decode(z2))   # ... the output ignores it
+    z2[:, 1] = torch.randn(20) * 5  # whatever the off component holds ...
+    assert torch.equal(model.decode(z), model.decode(z2))  # ... the output ignores it
     z3 = z.clone()
     z3[:, 0] += 1.0
     assert not torch.allclose(model.decode(z), model.decode(z3))
@@ -71,7 +74,9 @@ def test_freeze_carries_the_turned_off_component_around_the_bottleneck():
     model = AutoencODE(arch, T=3.0, off_mode="freeze", seed=0)
     x = torch.randn(20, 2)
     traj = model.trajectory(x).detach()
-    torch.testing.assert_close(traj[6, :, 1], traj[3, :, 1], rtol=0, atol=0)  # held through states 3..6
+    torch.testing.assert_close(
+        traj[6, :, 1], traj[3, :, 1], rtol=0, atol=0
+    )  # held through states 3..6
     assert traj[3, :, 1].abs().min() > 0
     z = model.encode(x)
     z2 = z.clone()
@@ -137,14 +142,18 @@ def test_init_constant_sets_every_trained_entry():
     other_seed = AutoencODE(arch, init="constant", init_scale=0.5, seed=8)
     assert all(torch.equal(a, b) for a, b in zip(model.parameters(), other_seed.parameters()))
     # The earlier paper's network: no bias, theta = 1, so x_{k+1} = x_k + h tanh(1 1^T x_k).
-    ones = AutoencODE(Architecture.neurode(2, 9), T=0.9, bias=False, init="constant", init_scale=1.0)
+    ones = AutoencODE(
+        Architecture.neurode(2, 9), T=0.9, bias=False, init="constant", init_scale=1.0
+    )
     assert len(ones.biases) == 0 and all(torch.equal(W, torch.ones(2, 2)) for W in ones.weights)
     x = torch.tensor([[-1.0, -1.0], [1.0, 1.2], [0.3, -0.1]], dtype=torch.float64)
     ref = x.clone()
     for _ in range(9):
         ref = ref + 0.1 * torch.tanh(ref.sum(1, keepdim=True)).expand(-1, 2)
     torch.testing.assert_close(ones.double()(x).detach(), ref, rtol=1e-12, atol=1e-12)
-    with pytest.raises(ValueError, match=r"init must be one of \('normal', 'constant'\), got 'zeros'"):
+    with pytest.raises(
+        ValueError, match=r"init must be one of \('normal', 'constant'\), got 'zeros'"
+    ):
         AutoencODE(arch, init="zeros")
 
 
@@ -168,7 +177,9 @@ def test_bad_arguments_raise():
 
 def test_bad_input_raises_clear_errors():
     model = AutoencODE(Architecture.from_phases([3, 1, 3], L=6))
-    with pytest.raises(ValueError, match="last dimension 2, but the model's state dimension is d = 3"):
+    with pytest.raises(
+        ValueError, match="last dimension 2, but the model's state dimension is d = 3"
+    ):
         model(torch.zeros(4, 2))
     with pytest.raises(ValueError, match=r"shape \[N, d=3\]"):
         model(torch.zeros(3))

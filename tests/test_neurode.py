@@ -1,6 +1,7 @@
 """The NeurODE page's experiment (autoencode.experiments.neurode): the earlier paper's network,
 |grad J| by autograd, the page's stationarity claim (fails on the initial network), and the
 names of the numbers it reports."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,9 @@ D = ae.datasets
 
 
 def _data(n=20):
-    x, labels = D.truncated_gaussians(n, seed=0, centers=D.BONNET2021_CENTERS,
-                                      radius=D.BONNET2021_RADIUS, std=D.BONNET2021_STD)
+    x, labels = D.truncated_gaussians(
+        n, seed=0, centers=D.BONNET2021_CENTERS, radius=D.BONNET2021_RADIUS, std=D.BONNET2021_STD
+    )
     return x, D.class_targets(labels, D.BONNET2021_TARGETS)
 
 
@@ -35,7 +37,7 @@ def test_grad_norm_agrees_with_the_costates():
     grads = pmp.cost_and_gradients(m, x, y, 0.1)[3]
     expected = torch.cat([g.flatten() for gk in grads for g in gk]).norm()
     assert nd.grad_norm(m, x, y, 0.1) == pytest.approx(float(expected), rel=1e-4)
-    assert all(p.grad is None or torch.all(p.grad == 0) for p in m.parameters())   # left clean
+    assert all(p.grad is None or torch.all(p.grad == 0) for p in m.parameters())  # left clean
 
 
 def test_stationary_claim_fails_on_the_initial_network_and_holds_after_training():
@@ -46,8 +48,9 @@ def test_stationary_claim_fails_on_the_initial_network_and_holds_after_training(
     g0 = nd.grad_norm(initial, x, y, 0.1)
     holds, J_ratio, g_ratio = nd.stationary_claim(initial, x, y, 0.1, J0, g0)
     assert not holds and J_ratio == pytest.approx(1.0) and g_ratio == pytest.approx(1.0)
-    trained = train(nd.neurode_model(L=9, h=0.1, theta0=1.0), x, y, "fixed_point", lam=0.1,
-                    iterations=8).model
+    trained = train(
+        nd.neurode_model(L=9, h=0.1, theta0=1.0), x, y, "fixed_point", lam=0.1, iterations=8
+    ).model
     holds, J_ratio, g_ratio = nd.stationary_claim(trained, x, y, 0.1, J0, g0)
     assert holds and J_ratio < 1 and g_ratio <= 5e-2
 
@@ -63,13 +66,17 @@ def test_defaults_are_the_books_parameters():
 def test_small_run_reports_the_reference_quantities():
     import matplotlib.pyplot as plt
 
-    result = ae.experiments.run("neurode", quick=True, progress=False, n=10, iterations=6,
-                                oscillation_iterations=3)
+    result = ae.experiments.run(
+        "neurode", quick=True, progress=False, n=10, iterations=6, oscillation_iterations=3
+    )
     for fig in result.figures.values():
         plt.close(fig)
     assert set(result.numbers) == set(load_reference("neurode_two_clusters")["committed"])
     assert list(result.figures) == ["main", "comparison", "oscillation"]
-    assert set(result.details["tables"]) == {"neurode_iterations_table", "neurode_theta_table",
-                                             "neurode_comparison_table"}
+    assert set(result.details["tables"]) == {
+        "neurode_iterations_table",
+        "neurode_theta_table",
+        "neurode_comparison_table",
+    }
     assert not result.details["claim_initial"][0]
     assert len(result.details["costs"]["gradient"]) == 6 + 1

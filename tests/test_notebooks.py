@@ -17,6 +17,7 @@ quick run is still tested.
 All tests here carry the ``notebooks`` marker: ``pytest -m "not notebooks"`` runs only the
 library tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,7 +73,8 @@ def test_kernel_is_this_venv():
         pytest.fail(f"kernel {KERNEL!r} runs {argv0!r}, not an absolute path; run `make install`")
     # No resolve(): a venv's bin/python is a symlink to the base interpreter.
     assert Path(os.path.abspath(argv0)).is_relative_to(os.path.abspath(sys.prefix)), (
-        f"kernel {KERNEL!r} runs {argv0}, not the python of {sys.prefix}; run `make install`")
+        f"kernel {KERNEL!r} runs {argv0}, not the python of {sys.prefix}; run `make install`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -81,19 +83,23 @@ def test_conventions(path: Path):
     cells = _code_cells(nb)
     assert cells, "no code cell"
     first = cells[0]
-    assert "parameters" in first.metadata.get("tags", []), \
+    assert "parameters" in first.metadata.get("tags", []), (
         "the first code cell must be tagged 'parameters' (papermill)"
+    )
     source = "\n".join(c.source for c in cells)
-    assert re.search(r"^\s*import autoencode as ae\b", source, re.M), "missing `import autoencode as ae`"
+    assert re.search(r"^\s*import autoencode as ae\b", source, re.M), (
+        "missing `import autoencode as ae`"
+    )
     assert re.search(r"\bae\.setup\(", source), "missing `ae.setup()`"
     assert re.search(r"^\s*assert\b", source, re.M), "the notebook must assert its claim"
     assert "MPLBACKEND" not in source, "do not set MPLBACKEND (figures vanish from the outputs)"
-    assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL, \
-        f"kernelspec must be {KERNEL!r}"
+    assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL, f"kernelspec must be {KERNEL!r}"
     # Committed with outputs, and none of them an error.
     unexecuted = [i for i, c in enumerate(cells) if c.get("execution_count") is None]
-    assert not unexecuted, (f"code cells {unexecuted} have no execution count: commit the notebook "
-                            f"executed (`make execute NB={path.relative_to(ROOT)}`)")
+    assert not unexecuted, (
+        f"code cells {unexecuted} have no execution count: commit the notebook "
+        f"executed (`make execute NB={path.relative_to(ROOT)}`)"
+    )
     errors = [i for i, c in enumerate(cells) for o in c.outputs if o.output_type == "error"]
     assert not errors, f"code cells {errors} hold error outputs"
 
@@ -106,7 +112,9 @@ TRIVIAL_CELL_LINES = 2
 
 
 def _code_lines(source: str) -> list[str]:
-    return [ln.rstrip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return [
+        ln.rstrip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -117,17 +125,26 @@ def test_page_shape(path: Path):
     cells = _code_cells(nb)
     rest = [c for c in cells if "parameters" not in c.metadata.get("tags", [])]
     n = sum(len(_code_lines(c.source)) for c in rest)
-    assert n <= MAX_CODE_LINES, (f"{n} code lines outside the parameters cell (at most "
-                                 f"{MAX_CODE_LINES}): move the experiment into autoencode/experiments/")
-    shown = [i for i, c in enumerate(rest)
-             if not {"hide-input", "remove-input", "remove-cell"} & set(c.metadata.get("tags", []))]
+    assert n <= MAX_CODE_LINES, (
+        f"{n} code lines outside the parameters cell (at most "
+        f"{MAX_CODE_LINES}): move the experiment into autoencode/experiments/"
+    )
+    shown = [
+        i
+        for i, c in enumerate(rest)
+        if not {"hide-input", "remove-input", "remove-cell"} & set(c.metadata.get("tags", []))
+    ]
     assert not shown, f"code cells {shown} (after the parameters) are not tagged hide-input"
     source = "\n".join(c.source for c in cells)
-    assert re.search(r"\bae\.experiments\.run\(", source), "the page must run its experiment " \
+    assert re.search(r"\bae\.experiments\.run\(", source), (
+        "the page must run its experiment "
         "through ae.experiments.run (the same function as `python -m autoencode figure`)"
+    )
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     figures = re.findall(r"```\{glue:figure\}\s*(\S+)\s*\n((?::\w+:.*\n)*)", text)
-    assert figures, "the page shows no numbered figure: glue it (report.figure) and use {glue:figure}"
+    assert figures, (
+        "the page shows no numbered figure: glue it (report.figure) and use {glue:figure}"
+    )
     for key, options in figures:
         assert ":name:" in options, f"figure {key} has no :name: (pages link to it by name)"
 
@@ -151,8 +168,9 @@ def test_no_cell_is_shared_between_pages():
 def test_in_table_of_contents(path: Path):
     toc = (ROOT / "_toc.yml").read_text()
     entry = path.relative_to(ROOT).with_suffix("").as_posix()
-    assert re.search(rf"file:\s*{re.escape(entry)}(\.ipynb)?\s*$", toc, re.M), \
+    assert re.search(rf"file:\s*{re.escape(entry)}(\.ipynb)?\s*$", toc, re.M), (
         f"{entry} is not listed in _toc.yml (the book builds only the files in its toc)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -165,9 +183,12 @@ def test_quick_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AUTOENCODE_CACHE", str(tmp_path / "cache"))
     out = tmp_path / path.name
     pm.execute_notebook(
-        str(path), str(out),
-        kernel_name=KERNEL, cwd=str(NB_DIR),
-        progress_bar=False, log_output=False,
+        str(path),
+        str(out),
+        kernel_name=KERNEL,
+        cwd=str(NB_DIR),
+        progress_bar=False,
+        log_output=False,
         execution_timeout=CELL_TIMEOUT,
     )
     assert out.exists()
@@ -177,28 +198,48 @@ def test_quick_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_nbval_full(path: Path):
     """nbval, full mode: the `# NBVAL_CHECK_OUTPUT` cells reproduce their committed outputs."""
     if _nbval_opted_out(path):
-        pytest.skip("opted out of the full nbval run (metadata autoencode.nbval = false or NBVAL_SKIP)")
+        pytest.skip(
+            "opted out of the full nbval run (metadata autoencode.nbval = false or NBVAL_SKIP)"
+        )
     nb = _read(path)
     checked = [c for c in _code_cells(nb) if "NBVAL_CHECK_OUTPUT" in c.source]
     if not checked:
-        pytest.fail("no cell marked `# NBVAL_CHECK_OUTPUT`: mark the cell printing the notebook's numbers")
+        pytest.fail(
+            "no cell marked `# NBVAL_CHECK_OUTPUT`: mark the cell printing the notebook's numbers"
+        )
     # nbval silently skips the comparison for a reference cell that was never run.
     if any(c.get("execution_count") is None or not c.outputs for c in checked):
-        pytest.fail("a `# NBVAL_CHECK_OUTPUT` cell has no committed output: commit the notebook "
-                    f"executed (`make execute NB={path.relative_to(ROOT)}`)")
+        pytest.fail(
+            "a `# NBVAL_CHECK_OUTPUT` cell has no committed output: commit the notebook "
+            f"executed (`make execute NB={path.relative_to(ROOT)}`)"
+        )
     env = {k: v for k, v in os.environ.items() if k != "AUTOENCODE_QUICK"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "tests"), env.get("PYTHONPATH")]))
     cmd = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_patience",
-        "-o", "addopts=", "-o", "testpaths=",
-        "--nbval-lax", "--nbval-current-env",
-        "--nbval-sanitize-with", str(SANITIZE),
-        "--nbval-cell-timeout", str(CELL_TIMEOUT),
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "nbval_patience",
+        "-o",
+        "addopts=",
+        "-o",
+        "testpaths=",
+        "--nbval-lax",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(SANITIZE),
+        "--nbval-cell-timeout",
+        str(CELL_TIMEOUT),
         str(path),
     ]
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=NOTEBOOK_TIMEOUT)
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=NOTEBOOK_TIMEOUT
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"nbval did not finish within {NOTEBOOK_TIMEOUT} s: {exc}")
     if proc.returncode != 0:

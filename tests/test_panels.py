@@ -1,5 +1,6 @@
 """Tests of autoencode.plotting.panels, the panels several figures share (on a backend-free
 Figure): points, trajectories and targets by class, cost curves, phase shading."""
+
 from __future__ import annotations
 
 import matplotlib.colors as mc
@@ -30,14 +31,14 @@ def test_plot_helpers_draw_in_class_colours():
     panels.plot_trajectories(ax, model.trajectory(x).detach(), labels)
     panels.plot_targets(ax, ae.datasets.DEFAULT_TARGETS)
     scatters = ax.collections
-    assert len(scatters) == 2 + 2 + 2           # two classes twice, two targets
+    assert len(scatters) == 2 + 2 + 2  # two classes twice, two targets
     first = scatters[0].get_facecolor()[0][:3]
     assert tuple(first) == pytest.approx(mc.to_rgb(CLASS_COLOURS[0]))
     hollow = scatters[2]
     assert hollow.get_facecolor().size == 0 or hollow.get_facecolor()[0][3] == 0
     labels_drawn = [c.get_label() for c in scatters]
     assert "data" in labels_drawn and "class 1" in labels_drawn and "targets" in labels_drawn
-    assert len(ax.lines) == len(x)              # one line per trajectory
+    assert len(ax.lines) == len(x)  # one line per trajectory
 
 
 def test_plot_cost_curves():

@@ -1,4 +1,5 @@
 """Our discrete co-states reproduce autograd's gradient to round-off (float64)."""
+
 import pytest
 import torch
 
@@ -7,14 +8,18 @@ from autoencode import Architecture, AutoencODE, pmp
 ARCHS = {
     "prefix (first-k)": lambda: Architecture.from_phases([4, 2, 1, 2, 4], L=10),
     "prefix (permuted)": lambda: Architecture.from_phases([4, 1, 4], L=9, order=[2, 0, 3, 1]),
-    "gather (non-chain)": lambda: Architecture([[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 1, 1]]),
+    "gather (non-chain)": lambda: Architecture(
+        [[1, 1, 1], [1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 1, 1]]
+    ),
     "neurode": lambda: Architecture.neurode(3, 5),
 }
 
 
 def setup_problem(name, mode, bias, activation="tanh", seed=0):
     arch = ARCHS[name]()
-    model = AutoencODE(arch, T=2.0, off_mode=mode, bias=bias, activation=activation, seed=seed).double()
+    model = AutoencODE(
+        arch, T=2.0, off_mode=mode, bias=bias, activation=activation, seed=seed
+    ).double()
     with torch.no_grad():
         for b in model.biases:
             b.normal_(0, 0.5)
@@ -93,15 +98,18 @@ def test_adjoint_step_is_the_transpose_of_the_step(name, mode):
         _, z = model.pre_activation(k, u)
         nxt = model.step(k, u, model.activation.fn(z))
         p_next = torch.randn(nxt.shape, generator=g, dtype=nxt.dtype)
-        p_next = model.to_internal(model.to_external(p_next), k + 1)   # a co-state: 0 where x_{k+1} is
+        p_next = model.to_internal(
+            model.to_external(p_next), k + 1
+        )  # a co-state: 0 where x_{k+1} is
         (vjp,) = torch.autograd.grad(nxt, u, p_next)
         with torch.no_grad():
             pa = model.active_block(k, p_next)
             delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
             p = model.adjoint_step(k, p_next, delta)
         on = model.arch.masks[k] if mode == "reset" else torch.ones(model.dim, dtype=torch.bool)
-        torch.testing.assert_close(model.to_external(p) * on, model.to_external(vjp) * on,
-                                   rtol=1e-10, atol=1e-13)
+        torch.testing.assert_close(
+            model.to_external(p) * on, model.to_external(vjp) * on, rtol=1e-10, atol=1e-13
+        )
 
 
 def test_inner_hamiltonian_gradient_equals_autograd():
@@ -114,7 +122,9 @@ def test_inner_hamiltonian_gradient_equals_autograd():
         xa, pa = model.active_block(k, fwd.xs[k]), model.active_block(k, ps[k + 1])
         value, hand = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam, gradient=True)
         value.backward()
-        torch.testing.assert_close(value * model.h, pmp.hamiltonian(model, k, theta, fwd.xs[k], ps[k + 1], lam))
+        torch.testing.assert_close(
+            value * model.h, pmp.hamiltonian(model, k, theta, fwd.xs[k], ps[k + 1], lam)
+        )
         for gh, t in zip(hand, theta):
             torch.testing.assert_close(gh, t.grad, rtol=1e-10, atol=1e-13)
 
@@ -125,6 +135,13 @@ def test_pmp_uses_only_the_models_public_api():
     import inspect
 
     tree = ast.parse(inspect.getsource(pmp))
-    private = sorted({n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-                      and n.attr.startswith("_") and not n.attr.startswith("__")})
+    private = sorted(
+        {
+            n.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute)
+            and n.attr.startswith("_")
+            and not n.attr.startswith("__")
+        }
+    )
     assert not private, f"pmp reads private attributes {private}"

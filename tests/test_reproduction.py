@@ -7,9 +7,9 @@
 * no cell that nbval compares byte for byte prints a number that training produces: in a
   notebook with a reference file, the only such cell is the one running ``report.check()``.
 """
+
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -60,17 +60,26 @@ def test_values_within_tolerance_pass_and_print_only_committed_values(reference,
     assert r.is_book_run and r.check()
     out = capsys.readouterr().out
     assert "3 reported numbers within their tolerances" in out
-    assert "0.0105" not in out and "0.01" in out          # the committed value, not the measured
+    assert "0.0105" not in out and "0.01" in out  # the committed value, not the measured
 
 
-@pytest.mark.parametrize("values, fragment", [
-    ({"mse_ours": 0.0112, "n_test": 500, "pair": "4 and 9"}, "mse_ours: measured 0.0112, committed 0.01"),
-    ({"mse_ours": 0.01, "n_test": 501, "pair": "4 and 9"}, "n_test: measured 501"),
-    ({"mse_ours": 0.01, "n_test": 500, "pair": "5 and 8"}, "pair: measured '5 and 8'"),
-    ({"mse_ours": 0.01, "n_test": 500}, "committed but not reported by this run: ['pair']"),
-    ({"mse_ours": 0.01, "n_test": 500, "pair": "4 and 9", "mse_new": 1.0}, "mse_new: measured 1, but no committed value"),
-    ({"mse_ours": float("nan"), "n_test": 500, "pair": "4 and 9"}, "mse_ours: measured nan"),
-])
+@pytest.mark.parametrize(
+    "values, fragment",
+    [
+        (
+            {"mse_ours": 0.0112, "n_test": 500, "pair": "4 and 9"},
+            "mse_ours: measured 0.0112, committed 0.01",
+        ),
+        ({"mse_ours": 0.01, "n_test": 501, "pair": "4 and 9"}, "n_test: measured 501"),
+        ({"mse_ours": 0.01, "n_test": 500, "pair": "5 and 8"}, "pair: measured '5 and 8'"),
+        ({"mse_ours": 0.01, "n_test": 500}, "committed but not reported by this run: ['pair']"),
+        (
+            {"mse_ours": 0.01, "n_test": 500, "pair": "4 and 9", "mse_new": 1.0},
+            "mse_new: measured 1, but no committed value",
+        ),
+        ({"mse_ours": float("nan"), "n_test": 500, "pair": "4 and 9"}, "mse_ours: measured nan"),
+    ],
+)
 def test_a_value_out_of_tolerance_fails_with_its_reason(reference, values, fragment):
     with pytest.raises(ReproductionError) as err:
         report_with(values).check()
@@ -96,6 +105,7 @@ def test_quick_mode_skips_the_check(reference, monkeypatch, capsys):
 
 def test_claims_are_asserted_in_the_book_run_and_reported_otherwise(reference, capsys):
     from autoencode import claims
+
     bad = claims.keeps_order(0.5)
     with pytest.raises(claims.ClaimFailed):
         report_with({}).claims(bad)
@@ -108,7 +118,7 @@ def test_update_mode_writes_the_committed_values(reference, monkeypatch):
     report_with({"mse_ours": 0.02, "n_test": 500, "pair": "5 and 8"}).check()
     ref = reproduction.load_reference("demo")
     assert ref["committed"] == {"mse_ours": 0.02, "n_test": 500, "pair": "5 and 8"}
-    assert [t.pattern for t in ref["tolerances"]] == ["n_test", "mse_*", "pair"]   # kept
+    assert [t.pattern for t in ref["tolerances"]] == ["n_test", "mse_*", "pair"]  # kept
 
 
 def test_tolerance_arithmetic():
@@ -132,6 +142,7 @@ def test_unknown_parameter_names_are_refused(reference):
 
 # -- the committed notebooks and their reference files -------------------------------
 
+
 def test_every_training_notebook_has_a_reference_file():
     missing = [p.stem for p in NOTEBOOKS if p.stem not in DETERMINISTIC and p not in WITH_REFERENCE]
     assert not missing, f"notebooks without notebooks/reference/<name>.toml: {missing}"
@@ -143,7 +154,7 @@ def test_committed_notebook_agrees_with_its_reference(path, monkeypatch):
     ref = reproduction.load_reference(path.stem)
     glued = reproduction.committed_glue(path)
     for name, value in glued.items():
-        tol = reproduction.tolerance_for(ref, name)   # raises if a glued number has no tolerance
+        tol = reproduction.tolerance_for(ref, name)  # raises if a glued number has no tolerance
         assert name in ref["committed"], f"{name} is glued but has no committed value"
         assert tol.holds(value, ref["committed"][name]), (name, value, ref["committed"][name])
     assert ref["parameters"], "the reference file lists no book parameters"
@@ -152,7 +163,9 @@ def test_committed_notebook_agrees_with_its_reference(path, monkeypatch):
 @pytest.mark.parametrize("path", WITH_REFERENCE, ids=[p.stem for p in WITH_REFERENCE])
 def test_only_the_check_cell_is_compared_byte_for_byte(path):
     nb = nbformat.read(path, as_version=4)
-    compared = [c.source for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
+    compared = [
+        c.source for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source
+    ]
     assert len(compared) == 1 and "report.check()" in compared[0], compared
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert "report.check()" in last.source, "report.check() must be the last code cell"

@@ -1,6 +1,7 @@
 """The 2D experiments of Figs 4-6 (autoencode.experiments.toy2d): training the same model
 several ways, the data of Figs 4-5, each figure's defaults against its reference file, and
 the names of the numbers each figure reports."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ def test_train_picks_the_trainer_of_the_method():
     assert isinstance(tr, ae.AdamTrainer) and tr.lr == 0.05 and len(tr.history["cost"]) == 2
     tr = toy2d.train(_make_model(), x, y, "gradient", lr=0.2, lam=1e-2, iterations=1)
     assert isinstance(tr, ae.ShootingTrainer) and tr.rule == "gradient" and tr.lam == 1e-2
-    tr = toy2d.train(_make_model(), x, y, "fixed_point", lam=0.1, iterations=1)   # lr: none needed
+    tr = toy2d.train(_make_model(), x, y, "fixed_point", lam=0.1, iterations=1)  # lr: none needed
     assert tr.rule == "fixed_point"
     with pytest.raises(ValueError, match="update must be one of"):
         toy2d.train(_make_model(), x, y, "newton", lam=0.1, iterations=1)
@@ -38,8 +39,14 @@ def test_train_picks_the_trainer_of_the_method():
 
 def test_compare_starts_every_method_from_the_same_weights():
     x, y = _problem()
-    runs = toy2d.compare(_make_model, x, y, {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
-                         lam=1e-3, iterations=0)
+    runs = toy2d.compare(
+        _make_model,
+        x,
+        y,
+        {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
+        lam=1e-3,
+        iterations=0,
+    )
     assert list(runs) == ["a", "b"]
     for p, q in zip(runs["a"].model.parameters(), runs["b"].model.parameters()):
         assert torch.equal(p, q)
@@ -50,10 +57,20 @@ def test_compare_shooting_with_the_adam_update_takes_autograd_adams_steps():
     """Fig 6's statement: with the `adam` update, shooting and autograd Adam take the same steps
     (our co-states are back-propagation), up to round-off."""
     x, _ = _problem()
-    runs = toy2d.compare(_make_model, x, None, {"shooting": ("adam", 0.05), "adam": (toy2d.AUTOGRAD, 0.05)},
-                         lam=1e-3, iterations=5)
-    torch.testing.assert_close(torch.tensor(runs["shooting"].history["cost"]),
-                               torch.tensor(runs["adam"].history["cost"]), rtol=1e-4, atol=1e-6)
+    runs = toy2d.compare(
+        _make_model,
+        x,
+        None,
+        {"shooting": ("adam", 0.05), "adam": (toy2d.AUTOGRAD, 0.05)},
+        lam=1e-3,
+        iterations=5,
+    )
+    torch.testing.assert_close(
+        torch.tensor(runs["shooting"].history["cost"]),
+        torch.tensor(runs["adam"].history["cost"]),
+        rtol=1e-4,
+        atol=1e-6,
+    )
     for p, q in zip(runs["shooting"].model.parameters(), runs["adam"].model.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
 
@@ -61,8 +78,15 @@ def test_compare_shooting_with_the_adam_update_takes_autograd_adams_steps():
 def test_compare_gives_callbacks_to_the_named_run_only():
     x, y = _problem()
     calls = []
-    toy2d.compare(_make_model, x, y, {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
-                  lam=1e-3, iterations=3, callbacks={"b": [lambda tr, it: calls.append(it)]})
+    toy2d.compare(
+        _make_model,
+        x,
+        y,
+        {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
+        lam=1e-3,
+        iterations=3,
+        callbacks={"b": [lambda tr, it: calls.append(it)]},
+    )
     assert calls == [0, 1, 2, 3]
 
 
@@ -70,7 +94,7 @@ def test_two_clusters_problem():
     p = toy2d.two_clusters_problem(20, 30, seed=3)
     x, labels = ae.datasets.two_clusters(n=20, seed=3)
     assert torch.equal(p["x"], x) and torch.equal(p["labels"], labels)
-    assert p["x_test"].shape == (30, 2) and not torch.equal(p["x_test"][:20], x)   # seed + 1
+    assert p["x_test"].shape == (30, 2) and not torch.equal(p["x_test"][:20], x)  # seed + 1
     torch.testing.assert_close(p["y"], ae.datasets.class_targets(labels))
     torch.testing.assert_close(p["y_test"], ae.datasets.class_targets(p["labels_test"]))
     assert p["targets"].tolist() == [list(t) for t in ae.datasets.DEFAULT_TARGETS]
@@ -124,7 +148,7 @@ def test_model_maker_and_the_fig04_problem():
     a, b = make_model(), make_model()
     assert a is not b and all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert a.depth == 10 and a.T == 2.0
-    assert a.arch.active(a.arch.bottleneck).tolist() == [0]          # x2 off in the middle
+    assert a.arch.active(a.arch.bottleneck).tolist() == [0]  # x2 off in the middle
     p = toy2d.two_clusters_problem(30, None, seed=2)
     assert torch.equal(x, p["x"]) and torch.equal(y, p["y"]) and "x_test" not in p
     other = toy2d.model_maker(a.arch, 2.0, seed=3)()

@@ -1,4 +1,5 @@
 """Trainers: shooting (all update rules) and Adam decrease J; resume; divergence."""
+
 import math
 
 import pytest
@@ -18,11 +19,14 @@ def fig4_model(seed=0):
     return AutoencODE(Architecture.from_phases([2, 1, 2], L=12), T=5.0, seed=seed)
 
 
-@pytest.mark.parametrize("update, lr, iterations", [("gradient", 0.5, 60), ("adam", 0.05, 60), ("proximal", 0.5, 25)])
+@pytest.mark.parametrize(
+    "update, lr, iterations", [("gradient", 0.5, 60), ("adam", 0.05, 60), ("proximal", 0.5, 25)]
+)
 def test_shooting_decreases_the_cost(clusters, update, lr, iterations):
     x, y = clusters
-    hist = ShootingTrainer(fig4_model(), update=update, lr=lr, lam=1e-3, inner_iterations=5,
-                           progress=False).fit(x, y, iterations)
+    hist = ShootingTrainer(
+        fig4_model(), update=update, lr=lr, lam=1e-3, inner_iterations=5, progress=False
+    ).fit(x, y, iterations)
     assert len(hist["cost"]) == iterations
     assert hist["cost"][-1] < 0.3 * hist["cost"][0]
     for J, d, r in zip(hist["cost"], hist["data"], hist["reg"]):
@@ -50,22 +54,32 @@ def test_fixed_point_converges_for_large_lambda(clusters):
     x, y = clusters
     model = AutoencODE(Architecture.neurode(2, 10), T=1.0, seed=0).double()
     snapshots = []
-    cb = lambda tr, it: snapshots.append(torch.cat([p.detach().flatten() for p in tr.model.parameters()]))
-    hist = ShootingTrainer(model, update="fixed_point", lam=3.0, progress=False,
-                           callbacks=[cb]).fit(x.double(), y.double(), 12)
+
+    def cb(tr, it):
+        snapshots.append(torch.cat([p.detach().flatten() for p in tr.model.parameters()]))
+
+    hist = ShootingTrainer(
+        model, update="fixed_point", lam=3.0, progress=False, callbacks=[cb]
+    ).fit(x.double(), y.double(), 12)
     steps = [float((b - a).norm()) for a, b in zip(snapshots, snapshots[1:])]
     assert steps[-1] < 1e-4 * steps[0]
-    assert steps[10] < 0.1 * steps[6] < 0.01 * steps[2]      # linear (geometric) convergence
+    assert steps[10] < 0.1 * steps[6] < 0.01 * steps[2]  # linear (geometric) convergence
     assert hist["cost"][-1] < hist["cost"][0]
 
 
 def test_fixed_point_with_small_lambda_does_not_settle(clusters):
-    """At low regularisation the plain successive approximations do not converge (why we default to 'gradient')."""
+    """At low regularisation the plain successive approximations do not converge (why we
+    default to 'gradient')."""
     x, y = clusters
     model = AutoencODE(Architecture.neurode(2, 10), T=1.0, seed=0)
     snapshots = []
-    cb = lambda tr, it: snapshots.append(torch.cat([p.detach().flatten() for p in tr.model.parameters()]))
-    ShootingTrainer(model, update="fixed_point", lam=0.1, progress=False, callbacks=[cb]).fit(x, y, 12)
+
+    def cb(tr, it):
+        snapshots.append(torch.cat([p.detach().flatten() for p in tr.model.parameters()]))
+
+    ShootingTrainer(model, update="fixed_point", lam=0.1, progress=False, callbacks=[cb]).fit(
+        x, y, 12
+    )
     steps = [float((b - a).norm()) for a, b in zip(snapshots, snapshots[1:])]
     assert steps[-1] > 0.1
 
@@ -73,20 +87,27 @@ def test_fixed_point_with_small_lambda_does_not_settle(clusters):
 def test_callbacks_see_every_iteration(clusters):
     x, y = clusters
     seen = []
-    ShootingTrainer(fig4_model(), progress=False, callbacks=[lambda tr, it: seen.append(it)]).fit(x, y, 4)
+    ShootingTrainer(fig4_model(), progress=False, callbacks=[lambda tr, it: seen.append(it)]).fit(
+        x, y, 4
+    )
     assert seen == [0, 1, 2, 3, 4]
 
 
 def test_tolerance_stops_early(clusters):
     x, y = clusters
-    hist = ShootingTrainer(fig4_model(), update="adam", lr=0.05, progress=False).fit(x, y, 500, tol=1e-2)
+    hist = ShootingTrainer(fig4_model(), update="adam", lr=0.05, progress=False).fit(
+        x, y, 500, tol=1e-2
+    )
     assert 1 < len(hist["cost"]) < 500
 
 
-@pytest.mark.parametrize("make", [
-    lambda m: ShootingTrainer(m, update="adam", lr=0.05, batch_size=16, seed=3, progress=False),
-    lambda m: AdamTrainer(m, lr=0.05, batch_size=16, seed=3, progress=False),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: ShootingTrainer(m, update="adam", lr=0.05, batch_size=16, seed=3, progress=False),
+        lambda m: AdamTrainer(m, lr=0.05, batch_size=16, seed=3, progress=False),
+    ],
+)
 def test_resume_equals_uninterrupted(clusters, tmp_path, make):
     x, y = clusters
     full = make(fig4_model())
@@ -95,7 +116,7 @@ def test_resume_equals_uninterrupted(clusters, tmp_path, make):
     first = make(fig4_model())
     first.checkpoint = tmp_path / "run.pt"
     first.fit(x, y, 9)
-    second = make(fig4_model(seed=99))           # different init: everything must come from the file
+    second = make(fig4_model(seed=99))  # different init: everything must come from the file
     second.checkpoint = tmp_path / "run.pt"
     second.fit(x, y, 20, resume=True)
     assert second.iteration == 20
@@ -112,8 +133,9 @@ def test_interrupted_run_is_saved_and_resumes(clusters, tmp_path):
         if it == 7:
             raise KeyboardInterrupt
 
-    tr = ShootingTrainer(fig4_model(), update="adam", lr=0.05, progress=False, checkpoint=path,
-                         callbacks=[stop_at_7])
+    tr = ShootingTrainer(
+        fig4_model(), update="adam", lr=0.05, progress=False, checkpoint=path, callbacks=[stop_at_7]
+    )
     with pytest.raises(KeyboardInterrupt):
         tr.fit(x, y, 15)
     assert ae.load_checkpoint(path)["iteration"] == 7
@@ -126,21 +148,30 @@ def test_interrupted_run_is_saved_and_resumes(clusters, tmp_path):
 
 
 def test_interrupt_inside_an_update_goes_back_to_a_consistent_state(clusters, tmp_path):
-    """Ctrl-C in the middle of an update: the half-made update is undone and the run resumes bit for bit."""
+    """Ctrl-C in the middle of an update: the half-made update is undone and the run resumes
+    bit for bit."""
     x, y = clusters
     path = tmp_path / "cut.pt"
 
     def make():
-        return ShootingTrainer(fig4_model(), update="adam", lr=0.05, batch_size=16, seed=1, progress=False,
-                               checkpoint=path, checkpoint_every=100)
+        return ShootingTrainer(
+            fig4_model(),
+            update="adam",
+            lr=0.05,
+            batch_size=16,
+            seed=1,
+            progress=False,
+            checkpoint=path,
+            checkpoint_every=100,
+        )
 
     tr = make()
     original = tr.update
 
     def update_then_interrupt(xb, yb):
-        out = original(xb, yb)                   # the weights and the optimizer have moved...
+        out = original(xb, yb)  # the weights and the optimizer have moved...
         if tr.iteration == 3:
-            raise KeyboardInterrupt              # ...but the iteration was not counted
+            raise KeyboardInterrupt  # ...but the iteration was not counted
         return out
 
     tr.update = update_then_interrupt
@@ -171,8 +202,17 @@ def test_nan_cost_goes_back_to_the_last_state_with_a_finite_cost(clusters, tmp_p
                 tr.model.weights[3][0, 0] = float("nan")
 
     def make(callbacks=()):
-        return ShootingTrainer(fig4_model(), update="adam", lr=0.05, batch_size=16, seed=2, progress=False,
-                               checkpoint=path, checkpoint_every=100, callbacks=list(callbacks))
+        return ShootingTrainer(
+            fig4_model(),
+            update="adam",
+            lr=0.05,
+            batch_size=16,
+            seed=2,
+            progress=False,
+            checkpoint=path,
+            checkpoint_every=100,
+            callbacks=list(callbacks),
+        )
 
     tr = make([poison])
     with pytest.raises(TrainingDiverged, match="cost is nan at iteration 5") as info:
@@ -201,16 +241,28 @@ def test_nan_cost_goes_back_to_the_last_state_with_a_finite_cost(clusters, tmp_p
             assert torch.equal(p, q)
 
 
-@pytest.mark.parametrize("make", [
-    lambda m, p: ShootingTrainer(m, update="gradient", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1),
-    lambda m, p: ShootingTrainer(m, update="adam", lr=1e30, progress=False, checkpoint=p, checkpoint_every=1),
-    lambda m, p: AdamTrainer(m, optimizer="sgd", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1),
-], ids=["gradient-1e8", "adam-1e30", "autograd-sgd-1e8"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, p: ShootingTrainer(
+            m, update="gradient", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1
+        ),
+        lambda m, p: ShootingTrainer(
+            m, update="adam", lr=1e30, progress=False, checkpoint=p, checkpoint_every=1
+        ),
+        lambda m, p: AdamTrainer(
+            m, optimizer="sgd", lr=1e8, progress=False, checkpoint=p, checkpoint_every=1
+        ),
+    ],
+    ids=["gradient-1e8", "adam-1e30", "autograd-sgd-1e8"],
+)
 def test_huge_lr_diverges_and_the_checkpoint_holds_a_finite_cost(clusters, tmp_path, make):
     x, y = clusters
     path = tmp_path / "run.pt"
     tr = make(fig4_model(), path)
-    with pytest.raises(TrainingDiverged, match=r"cost is (inf|nan) at iteration \d+: the trainer went back") as info:
+    with pytest.raises(
+        TrainingDiverged, match=r"cost is (inf|nan) at iteration \d+: the trainer went back"
+    ) as info:
         tr.fit(x, y, 40)
     e = info.value
     assert e.restored_iteration == e.iteration - 1 == tr.iteration
@@ -226,7 +278,10 @@ def test_huge_lr_diverges_and_the_checkpoint_holds_a_finite_cost(clusters, tmp_p
     again = make(fig4_model(seed=7), path)
     with pytest.raises(TrainingDiverged) as info2:
         again.fit(x, y, 40, resume=True)
-    assert info2.value.iteration == e.iteration and info2.value.restored_iteration == e.restored_iteration
+    assert (
+        info2.value.iteration == e.iteration
+        and info2.value.restored_iteration == e.restored_iteration
+    )
 
 
 def test_infinite_lr_is_refused_and_an_optimizer_forced_to_inf_diverges_cleanly(clusters, tmp_path):
@@ -248,7 +303,8 @@ def test_infinite_lr_is_refused_and_an_optimizer_forced_to_inf_diverges_cleanly(
 
 
 def test_bad_final_weights_are_caught(clusters):
-    """The weights left by the last update are evaluated once: a non-finite cost there is divergence too."""
+    """The weights left by the last update are evaluated once: a non-finite cost there is
+    divergence too."""
     x, y = clusters
     tr = ShootingTrainer(fig4_model(), update="gradient", lr=1e8, progress=False)
     with pytest.raises(TrainingDiverged) as info:
@@ -256,7 +312,7 @@ def test_bad_final_weights_are_caught(clusters):
     stop = info.value.iteration
     tr2 = ShootingTrainer(fig4_model(), update="gradient", lr=1e8, progress=False)
     with pytest.raises(TrainingDiverged, match=f"at iteration {stop}") as info2:
-        tr2.fit(x, y, stop)                      # the bad state is the final one
+        tr2.fit(x, y, stop)  # the bad state is the final one
     assert tr2.iteration == stop - 1 and info2.value.restored_iteration == stop - 1
 
 
@@ -280,7 +336,9 @@ def test_checkpoint_of_another_trainer_or_model_is_refused(clusters, tmp_path):
     with pytest.raises(ValueError, match="written by a 'shooting' trainer"):
         AdamTrainer(fig4_model(), progress=False).restore(path)
     other = AutoencODE(Architecture.from_phases([2, 1, 2], L=9), T=5.0)
-    with pytest.raises(ae.checkpoint.CheckpointMismatch, match="another architecture .field 'masks'."):
+    with pytest.raises(
+        ae.checkpoint.CheckpointMismatch, match="another architecture .field 'masks'."
+    ):
         ShootingTrainer(other, progress=False).restore(path)
 
 

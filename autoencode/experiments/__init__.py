@@ -7,6 +7,7 @@ their drawings, and registers each figure in :data:`FIGURES` (:mod:`.registry`).
     params = ae.experiments.parameters("fig10", globals())   # defaults + the page's overrides
     result = ae.experiments.run("fig10", **params)            # numbers, figures, details
 """
+
 from .registry import FIGURES, FigureSpec, Result, figure, format_parameters, parameters, run
 
 # The experiment modules register their figures when imported.

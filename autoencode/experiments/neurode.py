@@ -14,7 +14,10 @@ and Adam (:func:`.toy2d.compare`), and the run on the data of Figs 4-5 that show
 period-2 oscillation this page once reported. Every run takes seconds: no progress bars
 (``progress`` is accepted and unused).
 """
+
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -24,27 +27,41 @@ from ..model import AutoencODE
 from .registry import Result, figure
 from .toy2d import AUTOGRAD, compare, train
 
+if TYPE_CHECKING:
+    from matplotlib.ticker import MaxNLocator
+
+    from ..training import Trainer
+
 __all__ = ["neurode_model", "grad_norm", "stationary_claim", "neurode"]
 
 
 def neurode_model(L: int, h: float, theta0: float) -> AutoencODE:
     """The earlier network: L Euler steps of size h, field tanh(theta_k x), no bias, every
     weight equal to ``theta0``."""
-    return AutoencODE(Architecture.neurode(d=2, L=L), T=L * h, bias=False, init="constant",
-                      init_scale=theta0)
+    return AutoencODE(
+        Architecture.neurode(d=2, L=L), T=L * h, bias=False, init="constant", init_scale=theta0
+    )
 
 
 def grad_norm(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float) -> float:
     """|grad J| at the model's weights, by autograd (independent of our co-states)."""
     model.zero_grad()
     model.cost(x, y, lam)[0].backward()
-    g = torch.cat([p.grad.flatten() for p in model.parameters()])
+    # backward() has just filled every parameter's .grad
+    g = torch.cat([cast(torch.Tensor, p.grad).flatten() for p in model.parameters()])
     model.zero_grad()
     return float(g.norm())
 
 
-def stationary_claim(model: AutoencODE, x, y, lam: float, J0: float, g0: float,
-                     at_most: float = 5e-2) -> tuple[bool, float, float]:
+def stationary_claim(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    J0: float,
+    g0: float,
+    at_most: float = 5e-2,
+) -> tuple[bool, float, float]:
     """The page's claim for a network: J below its value J0 at theta_0, and the network
     stationary, |grad J| <= ``at_most`` |grad J(theta_0)| (= g0), the optimality conditions
     the shooting solves (measured after 8 iterations: 1e-4 to 2e-2 for lambda in [1e-3, 3]
@@ -55,31 +72,50 @@ def stationary_claim(model: AutoencODE, x, y, lam: float, J0: float, g0: float,
     return J < J0 and ratio <= at_most, J / J0, ratio
 
 
-def _defaults(quick: bool) -> dict:
+def _defaults(quick: bool) -> dict[str, Any]:
     return dict(
         # the earlier paper's experiment (its public code)
-        n=25 if quick else 100,                # points per class
-        L=9,                                   # Euler steps: a time grid of 10 nodes
-        h=0.1,                                 # step dt (final time: L times h)
-        lam=0.1,                               # Tikhonov weight lambda
-        outer_iterations=8,                    # shooting iterations, exact argmax of each H_k
-        theta0=1.0,                            # initial value of every weight (no bias)
+        n=25 if quick else 100,  # points per class
+        L=9,  # Euler steps: a time grid of 10 nodes
+        h=0.1,  # step dt (final time: L times h)
+        lam=0.1,  # Tikhonov weight lambda
+        outer_iterations=8,  # shooting iterations, exact argmax of each H_k
+        theta0=1.0,  # initial value of every weight (no bias)
         # our comparison, from the same theta0: other update rules and Adam
-        iterations=15 if quick else 300,       # iterations of the other runs
-        lr_gradient=0.1,                       # shooting, "gradient" update: step on H_k / h
-        lr_proximal=1.0,                       # shooting, "proximal" update: 1 / rho
-        lr_adam=0.05,                          # Adam baseline
-        oscillation_iterations=20,             # fixed_point on this page's former data
+        iterations=15 if quick else 300,  # iterations of the other runs
+        lr_gradient=0.1,  # shooting, "gradient" update: step on H_k / h
+        lr_proximal=1.0,  # shooting, "proximal" update: 1 / rho
+        lr_adam=0.05,  # Adam baseline
+        oscillation_iterations=20,  # fixed_point on this page's former data
         seed=0,
     )
 
 
-@figure("neurode", notebook="neurode_two_clusters",
-        title="A plain NeurODE: the earlier paper's 2D experiment", defaults=_defaults, threads=1)
-def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: float, lam: float,
-            outer_iterations: int, theta0: float, iterations: int, lr_gradient: float,
-            lr_proximal: float, lr_adam: float, oscillation_iterations: int, seed: int,
-            **_) -> Result:
+@figure(
+    "neurode",
+    notebook="neurode_two_clusters",
+    title="A plain NeurODE: the earlier paper's 2D experiment",
+    defaults=_defaults,
+    threads=1,
+)
+def neurode(
+    *,
+    progress: bool = True,
+    quick: bool = False,
+    n: int,
+    L: int,
+    h: float,
+    lam: float,
+    outer_iterations: int,
+    theta0: float,
+    iterations: int,
+    lr_gradient: float,
+    lr_proximal: float,
+    lr_adam: float,
+    oscillation_iterations: int,
+    seed: int,
+    **_: Any,
+) -> Result:
     """The earlier experiment (``fixed_point``, ``outer_iterations``), the other update
     rules and Adam from the same theta0, and ``fixed_point`` on the data of Figs 4-5."""
     import matplotlib.pyplot as plt
@@ -88,30 +124,44 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     from ..plotting.style import class_colour
 
     targets = torch.tensor(D.BONNET2021_TARGETS)
-    x, labels = D.truncated_gaussians(n, seed=seed, centers=D.BONNET2021_CENTERS,
-                                      radius=D.BONNET2021_RADIUS, std=D.BONNET2021_STD)
-    y = D.class_targets(labels, targets)
+    x, labels = D.truncated_gaussians(
+        n, seed=seed, centers=D.BONNET2021_CENTERS, radius=D.BONNET2021_RADIUS, std=D.BONNET2021_STD
+    )
+    # the datasets functions take the targets as points (the tuple; the same values as `targets`)
+    y = D.class_targets(labels, D.BONNET2021_TARGETS)
 
-    def make_model():
+    def make_model() -> AutoencODE:
         return neurode_model(L, h, theta0)
 
     initial = make_model()
-    lines = [   # set-up facts only (no number produced by training)
-        f"data: {x.shape[0]} points in R^{x.shape[1]}, {n} per class; centres {D.BONNET2021_CENTERS}, "
+    lines = [  # set-up facts only (no number produced by training)
+        f"data: {x.shape[0]} points in R^{x.shape[1]}, {n} per class; "
+        f"centres {D.BONNET2021_CENTERS}, "
         f"N(0, {D.BONNET2021_STD:g}^2 I) truncated to radius {D.BONNET2021_RADIUS:g}; "
         f"targets {D.BONNET2021_TARGETS}",
-        f"network: {initial.arch}, h = {initial.h:g}, T = {initial.T:g}, bias = {initial.has_bias}, "
+        f"network: {initial.arch}, h = {initial.h:g}, T = {initial.T:g}, "
+        f"bias = {initial.has_bias}, "
         f"{sum(p.numel() for p in initial.parameters())} weights, all = {theta0:g}",
-        f"training: lambda = {lam:g}, update fixed_point, {outer_iterations} iterations"]
+        f"training: lambda = {lam:g}, update fixed_point, {outer_iterations} iterations",
+    ]
 
     # the earlier experiment: outer_iterations of the method of successive approximations
-    thetas = []                                    # theta after each iteration (0: theta_0)
+    thetas: list[torch.Tensor] = []  # theta after each iteration (0: theta_0)
 
-    def record(trainer, iteration):
+    def record(trainer: Trainer, iteration: int) -> None:
         thetas.append(torch.stack([W.detach().clone() for W in trainer.model.weights]))
 
-    trainer = train(make_model(), x, y, "fixed_point", lam=lam, iterations=outer_iterations,
-                    seed=seed, progress=False, callbacks=[record])
+    trainer = train(
+        make_model(),
+        x,
+        y,
+        "fixed_point",
+        lam=lam,
+        iterations=outer_iterations,
+        seed=seed,
+        progress=False,
+        callbacks=[record],
+    )
     model = trainer.model
     # J, its data term and lambda * regulariser at theta_0, ..., theta_K: the history holds
     # them before each update, evaluate() after the last one.
@@ -119,13 +169,27 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     hist = {key: trainer.history[key] + [end[key]] for key in ("cost", "data", "reg")}
     J0, g0 = hist["cost"][0], grad_norm(initial, x, y, lam)
     with torch.no_grad():
-        acc, acc0 = D.accuracy(model(x), labels, targets), D.accuracy(initial(x), labels, targets)
-    iterations_table = pd.DataFrame({"iteration": range(len(hist["cost"])), "J": hist["cost"],
-                                     "data term": hist["data"], "λ·regulariser": hist["reg"]})
-    W = thetas[-1]                                           # [L, 2, 2]
-    theta_table = pd.DataFrame({"layer k": range(L), "t_k": [k * h for k in range(L)],
-                                "θ₁₁": W[:, 0, 0], "θ₁₂": W[:, 0, 1],
-                                "θ₂₁": W[:, 1, 0], "θ₂₂": W[:, 1, 1]})
+        acc = D.accuracy(model(x), labels, D.BONNET2021_TARGETS)
+        acc0 = D.accuracy(initial(x), labels, D.BONNET2021_TARGETS)
+    iterations_table = pd.DataFrame(
+        {
+            "iteration": range(len(hist["cost"])),
+            "J": hist["cost"],
+            "data term": hist["data"],
+            "λ·regulariser": hist["reg"],
+        }
+    )
+    W = thetas[-1]  # [L, 2, 2]
+    theta_table = pd.DataFrame(
+        {
+            "layer k": range(L),
+            "t_k": [k * h for k in range(L)],
+            "θ₁₁": W[:, 0, 0],
+            "θ₁₂": W[:, 0, 1],
+            "θ₂₁": W[:, 1, 0],
+            "θ₂₂": W[:, 1, 1],
+        }
+    )
 
     fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.1))
     ax = axes[0]
@@ -144,16 +208,22 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     names = [r"$\theta_{11}$", r"$\theta_{12}$", r"$\theta_{21}$", r"$\theta_{22}$"]
     for j, (a, b) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
         ax.plot(t, W[:, a, b], "o-", color=class_colour(j), label=names[j])
-    ax.set(xlabel="layer time $t_k = k h$", ylabel="weight", title="(b) trained weights (grey: iterates)")
+    ax.set(
+        xlabel="layer time $t_k = k h$",
+        ylabel="weight",
+        title="(b) trained weights (grey: iterates)",
+    )
     ax.legend(ncol=2, loc="lower left")
     ax = axes[2]
     with torch.no_grad():
-        xs = model.trajectory(x)                          # [L+1, 2n, 2]
+        xs = model.trajectory(x)  # [L+1, 2n, 2]
         xL0 = initial(x)
     for c in (0, 1):
         sel = labels == c
         ax.plot(xs[:, sel, 0], xs[:, sel, 1], color=class_colour(c), lw=0.3, alpha=0.4)
-        ax.scatter(xs[0, sel, 0], xs[0, sel, 1], s=6, facecolors="none", edgecolors=class_colour(c), lw=0.5)
+        ax.scatter(
+            xs[0, sel, 0], xs[0, sel, 1], s=6, facecolors="none", edgecolors=class_colour(c), lw=0.5
+        )
         ax.scatter(xs[-1, sel, 0], xs[-1, sel, 1], s=6, color=class_colour(c))
         ax.scatter(xL0[sel, 0], xL0[sel, 1], s=6, marker="x", color="0.5", lw=0.5)
     ax.scatter(targets[:, 0], targets[:, 1], marker="*", s=120, color="k", zorder=3)
@@ -162,42 +232,75 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     fig.tight_layout()
 
     J_end, data0, data_end = hist["cost"][-1], hist["data"][0], hist["data"][-1]
-    mean_entry = W.mean(dim=(1, 2))                          # per layer
+    mean_entry = W.mean(dim=(1, 2))  # per layer
     decreasing = bool((mean_entry[1:] < mean_entry[:-1]).all())
-    num = {"neurode_J0": J0, "neurode_J_end": J_end, "neurode_J_ratio": J_end / J0,
-           "neurode_data0": data0, "neurode_data_end": data_end,
-           "neurode_reg0": hist["reg"][0], "neurode_reg_end": hist["reg"][-1],
-           "neurode_data_direction": "rises" if data_end > data0 else "falls",
-           "neurode_last_change": abs(hist["cost"][-1] - hist["cost"][-2]) / J_end,
-           "neurode_grad_ratio": grad_norm(model, x, y, lam) / g0,
-           "neurode_theta_first": float(mean_entry[0]), "neurode_theta_last": float(mean_entry[-1]),
-           "neurode_theta_direction": "decrease from layer to layer" if decreasing
-           else "are not monotone in the layer",
-           "neurode_theta_spread": float((W - mean_entry[:, None, None]).abs().max()),
-           "neurode_accuracy": acc, "neurode_accuracy0": acc0,
-           "neurode_iterations": outer_iterations}
+    num = {
+        "neurode_J0": J0,
+        "neurode_J_end": J_end,
+        "neurode_J_ratio": J_end / J0,
+        "neurode_data0": data0,
+        "neurode_data_end": data_end,
+        "neurode_reg0": hist["reg"][0],
+        "neurode_reg_end": hist["reg"][-1],
+        "neurode_data_direction": "rises" if data_end > data0 else "falls",
+        "neurode_last_change": abs(hist["cost"][-1] - hist["cost"][-2]) / J_end,
+        "neurode_grad_ratio": grad_norm(model, x, y, lam) / g0,
+        "neurode_theta_first": float(mean_entry[0]),
+        "neurode_theta_last": float(mean_entry[-1]),
+        "neurode_theta_direction": "decrease from layer to layer"
+        if decreasing
+        else "are not monotone in the layer",
+        "neurode_theta_spread": float((W - mean_entry[:, None, None]).abs().max()),
+        "neurode_accuracy": acc,
+        "neurode_accuracy0": acc0,
+        "neurode_iterations": outer_iterations,
+    }
     claim = stationary_claim(model, x, y, lam, J0, g0)
     claim0 = stationary_claim(initial, x, y, lam, J0, g0)
     lines.append(f"trained: J/J0 = {claim[1]:.3f}, |grad J|/|grad J0| = {claim[2]:.1e}")
     lines.append(f"initial: J/J0 = {claim0[1]:.3f}, |grad J|/|grad J0| = {claim0[2]:.1e}")
 
     # the other update rules and Adam, from the same theta_0
-    others = compare(make_model, x, y, {"gradient": ("gradient", lr_gradient),
-                                        "proximal": ("proximal", lr_proximal),
-                                        "adam": (AUTOGRAD, lr_adam)},
-                     lam=lam, iterations=iterations, seed=seed, progress=False)
+    others = compare(
+        make_model,
+        x,
+        y,
+        {
+            "gradient": ("gradient", lr_gradient),
+            "proximal": ("proximal", lr_proximal),
+            "adam": (AUTOGRAD, lr_adam),
+        },
+        lam=lam,
+        iterations=iterations,
+        seed=seed,
+        progress=False,
+    )
     runs = {"fixed_point": (model, hist["cost"])}
-    runs.update({kind: (tr.model, tr.history["cost"] + [tr.evaluate(x, y)["cost"]])
-                 for kind, tr in others.items()})
-    comparison = pd.DataFrame([{"run": kind, "iterations": len(costs) - 1, "J": costs[-1],
-                                "|∇J| / |∇J(θ₀)|": grad_norm(m, x, y, lam) / g0}
-                               for kind, (m, costs) in runs.items()])
+    runs.update(
+        {
+            kind: (tr.model, tr.history["cost"] + [tr.evaluate(x, y)["cost"]])
+            for kind, tr in others.items()
+        }
+    )
+    comparison = pd.DataFrame(
+        [
+            {
+                "run": kind,
+                "iterations": len(costs) - 1,
+                "J": costs[-1],
+                "|∇J| / |∇J(θ₀)|": grad_norm(m, x, y, lam) / g0,
+            }
+            for kind, (m, costs) in runs.items()
+        ]
+    )
     J_fp = runs["fixed_point"][1][-1]
     stationary = comparison.set_index("run")["|∇J| / |∇J(θ₀)|"] <= 1e-2
     # iterations each run needs to come within 0.01 % of the lowest final cost
     J_min = min(costs[-1] for _, costs in runs.values())
-    reach = {kind: next((i for i, c in enumerate(costs) if c - J_min <= 1e-4 * J_min), None)
-             for kind, (_, costs) in runs.items()}
+    reach = {
+        kind: next((i for i, c in enumerate(costs) if c - J_min <= 1e-4 * J_min), None)
+        for kind, (_, costs) in runs.items()
+    }
     lines.append(f"iterations to come within 0.01 % of the lowest J: {reach}")
     for kind, i in reach.items():
         num[f"neurode_reach_{kind}"] = "not within the run" if i is None else str(i)
@@ -205,12 +308,21 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     num["neurode_comparison_iterations"] = iterations
     styles = {"fixed_point": "o-", "gradient": "-", "proximal": "--", "adam": ":"}
     fig_comparison, ax = plt.subplots(figsize=(4.6, 2.9))
-    for kind, (_, costs) in runs.items():
-        ax.plot(range(len(costs)), [max(c - J_min, 1e-7) for c in costs], styles[kind], color="k",
-                label=kind)
+    for kind, (_model, costs) in runs.items():
+        ax.plot(
+            range(len(costs)),
+            [max(c - J_min, 1e-7) for c in costs],
+            styles[kind],
+            color="k",
+            label=kind,
+        )
     ax.set_xscale("symlog", linthresh=1)
-    ax.set(yscale="log", xlabel="iteration", ylabel=r"$J - J_{\min}$",
-           title="distance to the lowest final cost, four runs")
+    ax.set(
+        yscale="log",
+        xlabel="iteration",
+        ylabel=r"$J - J_{\min}$",
+        title="distance to the lowest final cost, four runs",
+    )
     ax.legend()
     fig_comparison.tight_layout()
     num["neurode_comparison_gap"] = max(abs(costs[-1] - J_fp) for _, costs in runs.values()) / J_fp
@@ -218,36 +330,64 @@ def neurode(*, progress: bool = True, quick: bool = False, n: int, L: int, h: fl
     # fixed_point on the former data of this page (those of Figs 4-5): same network, theta0, lam
     x_old, labels_old = D.two_clusters(n=2 * n, seed=seed)
     y_old = D.class_targets(labels_old)
-    tr_old = train(make_model(), x_old, y_old, "fixed_point", lam=lam,
-                   iterations=oscillation_iterations, seed=seed, progress=False)
+    tr_old = train(
+        make_model(),
+        x_old,
+        y_old,
+        "fixed_point",
+        lam=lam,
+        iterations=oscillation_iterations,
+        seed=seed,
+        progress=False,
+    )
     J_old = tr_old.history["cost"] + [tr_old.evaluate(x_old, y_old)["cost"]]
-    step = abs(J_old[-1] - J_old[-2])                   # change over one iteration
-    period2 = abs(J_old[-1] - J_old[-3])                # change over two iterations
+    step = abs(J_old[-1] - J_old[-2])  # change over one iteration
+    period2 = abs(J_old[-1] - J_old[-3])  # change over two iterations
     oscillates = step > 0.05 * J_old[-1] and period2 < 1e-2 * step
-    lines.append(f"former data: last J values {', '.join(f'{v:.4f}' for v in J_old[-4:])}: "
-                 + ("period-2 oscillation" if oscillates else "no period-2 oscillation"))
+    lines.append(
+        f"former data: last J values {', '.join(f'{v:.4f}' for v in J_old[-4:])}: "
+        + ("period-2 oscillation" if oscillates else "no period-2 oscillation")
+    )
     num["neurode_old_high"] = max(J_old[-2:])
     num["neurode_old_low"] = min(J_old[-2:])
-    num["neurode_old_behaviour"] = ("alternates between two values" if oscillates
-                                    else "does not alternate between two values")
+    num["neurode_old_behaviour"] = (
+        "alternates between two values" if oscillates else "does not alternate between two values"
+    )
     num["neurode_old_iterations"] = oscillation_iterations
     fig_old, ax = plt.subplots(figsize=(4.6, 2.9))
     ax.plot(range(len(J_old)), J_old, "o-", color="k")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # a linear axis's default locator is an AutoLocator, a MaxNLocator
+    cast("MaxNLocator", ax.xaxis.get_major_locator()).set_params(integer=True)
     ax.set(xlabel="shooting iteration", ylabel="cost $J$")
     fig_old.tight_layout()
 
     tables = {
         "neurode_iterations_table": iterations_table.style.hide(axis="index").format(precision=4),
-        "neurode_theta_table": theta_table.style.hide(axis="index").format(
-            precision=3, subset=["θ₁₁", "θ₁₂", "θ₂₁", "θ₂₂"]).format("{:.1f}", subset=["t_k"]),
+        "neurode_theta_table": theta_table.style.hide(axis="index")
+        .format(precision=3, subset=["θ₁₁", "θ₁₂", "θ₂₁", "θ₂₂"])
+        .format("{:.1f}", subset=["t_k"]),
         "neurode_comparison_table": comparison.style.hide(axis="index").format(
-            {"J": "{:.6f}", "|∇J| / |∇J(θ₀)|": "{:.1e}"}),
+            {"J": "{:.6f}", "|∇J| / |∇J(θ₀)|": "{:.1e}"}
+        ),
     }
-    return Result("neurode", {}, numbers=num,
-                  figures={"main": fig, "comparison": fig_comparison, "oscillation": fig_old},
-                  summary="\n".join(lines),
-                  details=dict(tables=tables, history=hist, claim=claim, claim_initial=claim0,
-                               decreasing=decreasing, costs={k: c for k, (_, c) in runs.items()},
-                               stationary=stationary.to_dict(), reach=reach, J0=J0, J_fp=J_fp,
-                               oscillates=oscillates, J_old=J_old))
+    return Result(
+        "neurode",
+        {},
+        numbers=num,
+        figures={"main": fig, "comparison": fig_comparison, "oscillation": fig_old},
+        summary="\n".join(lines),
+        details=dict(
+            tables=tables,
+            history=hist,
+            claim=claim,
+            claim_initial=claim0,
+            decreasing=decreasing,
+            costs={k: c for k, (_, c) in runs.items()},
+            stationary=stationary.to_dict(),
+            reach=reach,
+            J0=J0,
+            J_fp=J_fp,
+            oscillates=oscillates,
+            J_old=J_old,
+        ),
+    )

@@ -11,17 +11,30 @@ An experiment module (``autoencode/experiments/<group>.py``) declares each of it
 they exist there only. A notebook and ``python -m autoencode figure`` both go through
 :func:`parameters` (the defaults with the caller's overrides, checked) and :func:`run`.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Result", "FigureSpec", "FIGURES", "figure", "parameters", "run", "format_parameters",
-           "torch_threads"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "Result",
+    "FigureSpec",
+    "FIGURES",
+    "figure",
+    "parameters",
+    "run",
+    "format_parameters",
+    "torch_threads",
+]
 
 
 @dataclass
@@ -35,14 +48,14 @@ class Result:
     """
 
     name: str
-    parameters: dict
+    parameters: dict[str, Any]
     numbers: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def figure(self):
+    def figure(self) -> Figure:
         """The main figure (the first one)."""
         return next(iter(self.figures.values()))
 
@@ -51,7 +64,7 @@ class Result:
         numbers); returns the paths written."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = []
+        written: list[Path] = []
         for i, (key, fig) in enumerate(self.figures.items()):
             stem = self.name if i == 0 else f"{self.name}-{key}"
             for ext in ("png", "pdf"):
@@ -59,8 +72,17 @@ class Result:
                 fig.savefig(path)
                 written.append(path)
         path = out / f"{self.name}.json"
-        path.write_text(json.dumps({"figure": self.name, "parameters": _jsonable(self.parameters),
-                                    "numbers": _jsonable(self.numbers)}, indent=2) + "\n")
+        path.write_text(
+            json.dumps(
+                {
+                    "figure": self.name,
+                    "parameters": _jsonable(self.parameters),
+                    "numbers": _jsonable(self.numbers),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         written.append(path)
         return written
 
@@ -70,7 +92,7 @@ def _jsonable(v: Any) -> Any:
         return {str(k): _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
-    if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:   # numpy / torch scalars
+    if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # numpy / torch scalars
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)
@@ -86,7 +108,7 @@ class FigureSpec:
     name: str
     notebook: str
     title: str
-    defaults: Callable[[bool], dict]
+    defaults: Callable[[bool], dict[str, Any]]
     function: Callable[..., Result]
     threads: int | None = None
 
@@ -95,24 +117,32 @@ class FigureSpec:
 FIGURES: dict[str, FigureSpec] = {}
 
 
-def figure(name: str, *, notebook: str, title: str, defaults: Callable[[bool], dict],
-           threads: int | None = None):
+def figure(
+    name: str,
+    *,
+    notebook: str,
+    title: str,
+    defaults: Callable[[bool], dict[str, Any]],
+    threads: int | None = None,
+) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Register the decorated function as the experiment of figure ``name``.
 
     ``threads``: the torch thread count the figure runs with (its committed numbers were
     computed with it; one thread is several times faster on tiny 2D layers); None keeps the
     caller's.
     """
+
     def register(fn: Callable[..., Result]) -> Callable[..., Result]:
         if name in FIGURES:
             raise ValueError(f"figure {name!r} is registered twice")
         FIGURES[name] = FigureSpec(name, notebook, title, defaults, fn, threads)
         return fn
+
     return register
 
 
 @contextlib.contextmanager
-def torch_threads(n: int | None):
+def torch_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``torch.set_num_threads(n)`` (None: unchanged), then restore."""
     import torch
 
@@ -127,13 +157,19 @@ def torch_threads(n: int | None):
 
 def _spec(name: str) -> FigureSpec:
     if name not in FIGURES:
-        raise KeyError(f"no figure named {name!r}; the figures are: {', '.join(sorted(FIGURES))} "
-                       f"(`python -m autoencode figure --help` lists them)")
+        raise KeyError(
+            f"no figure named {name!r}; the figures are: {', '.join(sorted(FIGURES))} "
+            f"(`python -m autoencode figure --help` lists them)"
+        )
     return FIGURES[name]
 
 
-def parameters(name: str, namespace: Mapping[str, Any] | None = None, quick: bool | None = None,
-               **overrides) -> dict:
+def parameters(
+    name: str,
+    namespace: Mapping[str, Any] | None = None,
+    quick: bool | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """The parameters of figure ``name``: its defaults, with overrides.
 
     ``namespace`` (a notebook's ``globals()``): each of its names that is a parameter of the
@@ -148,20 +184,24 @@ def parameters(name: str, namespace: Mapping[str, Any] | None = None, quick: boo
     given = {k: v for k, v in (namespace or {}).items() if k in params and v is not None}
     unknown = sorted(set(overrides) - set(params))
     if unknown:
-        raise TypeError(f"figure {name!r} has no parameter(s) {unknown}; its parameters are: "
-                        f"{', '.join(params)}")
+        raise TypeError(
+            f"figure {name!r} has no parameter(s) {unknown}; its parameters are: "
+            f"{', '.join(params)}"
+        )
     given.update(overrides)
     for k, v in given.items():
         d = params[k]
         if isinstance(d, (int, float)) and not isinstance(d, bool) and isinstance(v, str):
-            raise TypeError(f"parameter {k} of figure {name!r} must be a number like {d!r}, got the "
-                            f"string {v!r}")
+            raise TypeError(
+                f"parameter {k} of figure {name!r} must be a number like {d!r}, got the "
+                f"string {v!r}"
+            )
     params.update(given)
     params["quick"] = quick
     return params
 
 
-def run(name: str, progress: bool = True, **params) -> Result:
+def run(name: str, progress: bool = True, **params: Any) -> Result:
     """Run the experiment of figure ``name`` with :func:`parameters` ``(name, **params)``."""
     spec = _spec(name)
     quick = params.pop("quick", None)

@@ -23,24 +23,53 @@ they drew on. Artists carry a ``gid`` (``"active-nodes"``, ``"inactive-nodes"``,
 ``"residual"``, ``"field"``, ``"skip"``, ``"width-bars"``, ``"nodes"``,
 ``"edges"``) so that tests and notebooks can find and count them.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..architecture import Architecture, Segment
-from .style import (ACTIVE_COLOUR, FIELD_COLOUR as _FIELD_COLOUR, INACTIVE_COLOUR, PHASE_COLOURS,
-                    RESIDUAL_COLOUR as _RESIDUAL_COLOUR, SKIP_COLOUR, phase_colour)
+from .style import (
+    ACTIVE_COLOUR,
+    INACTIVE_COLOUR,
+    PHASE_COLOURS,
+    SKIP_COLOUR,
+    phase_colour,
+)
+from .style import (
+    FIELD_COLOUR as _FIELD_COLOUR,
+)
+from .style import (
+    RESIDUAL_COLOUR as _RESIDUAL_COLOUR,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
 
 __all__ = [
-    "PHASE_COLOURS", "ACTIVE_COLOUR", "INACTIVE_COLOUR", "SKIP_COLOUR",
-    "phase_colour", "phase_spans",
-    "draw_network", "draw_embedding", "draw_skips", "draw_pixel_phases",
-    "draw_width_profile", "node_positions", "legend_handles",
+    "PHASE_COLOURS",
+    "ACTIVE_COLOUR",
+    "INACTIVE_COLOUR",
+    "SKIP_COLOUR",
+    "phase_colour",
+    "phase_spans",
+    "draw_network",
+    "draw_embedding",
+    "draw_skips",
+    "draw_pixel_phases",
+    "draw_width_profile",
+    "node_positions",
+    "legend_handles",
 ]
 
-def _get_ax(ax, figsize=(5.0, 2.6)):
+
+def _get_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 2.6)) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -62,13 +91,13 @@ def phase_spans(segments: Sequence[Segment]) -> list[tuple[int, int, str]]:
     ``start``/``stop`` are state indices (stop exclusive), as in :class:`Segment`.
     An encoder 5 -> 4 -> 3 has three segments but one ``"encoder"`` span.
     """
-    spans: list[list] = []
+    spans: list[list[Any]] = []
     for s in segments:
         if spans and spans[-1][2] == s.phase and spans[-1][1] == s.start:
             spans[-1][1] = s.stop
         else:
             spans.append([s.start, s.stop, s.phase])
-    return [tuple(s) for s in spans]
+    return [(s[0], s[1], s[2]) for s in spans]
 
 
 # ---------------------------------------------------------------------------
@@ -84,18 +113,27 @@ def _column_slots(w: int, max_nodes: int) -> tuple[np.ndarray, float | None]:
         return (np.arange(w) - (w - 1) / 2.0)[::-1], None
     top = max_nodes // 2
     bottom = max_nodes - top
-    slots = np.arange(max_nodes + 1) - max_nodes / 2.0   # one extra slot for the ellipsis
+    slots = np.arange(max_nodes + 1) - max_nodes / 2.0  # one extra slot for the ellipsis
     slots = slots[::-1]
-    ys = np.concatenate([slots[:top], slots[top + 1:top + 1 + bottom]])
+    ys = np.concatenate([slots[:top], slots[top + 1 : top + 1 + bottom]])
     return ys, float(slots[top])
 
 
-def draw_network(ax=None, widths: Sequence[int] | Architecture = (), *, collapse: bool = True,
-                 max_nodes: int = 12, node_size: float = 60.0, node_colour: str = ACTIVE_COLOUR,
-                 edge_colour: str = "0.78", edge_width: float = 0.6,
-                 column_colours: Sequence[str] | None = None,
-                 width_labels: bool | str = "auto", layer_labels: Sequence[str] | None = None,
-                 spacing: float = 1.6):
+def draw_network(
+    ax: Axes | None = None,
+    widths: Sequence[int] | Architecture = (),
+    *,
+    collapse: bool = True,
+    max_nodes: int = 12,
+    node_size: float = 60.0,
+    node_colour: str = ACTIVE_COLOUR,
+    edge_colour: str = "0.78",
+    edge_width: float = 0.6,
+    column_colours: Sequence[str] | None = None,
+    width_labels: bool | str = "auto",
+    layer_labels: Sequence[str] | None = None,
+    spacing: float = 1.6,
+) -> Axes:
     """Draw a fully connected width-varying network: one column of nodes per layer.
 
     Parameters
@@ -154,16 +192,25 @@ def draw_network(ax=None, widths: Sequence[int] | Architecture = (), *, collapse
     edges.set_gid("edges")
     ax.add_collection(edges)
 
-    pts = np.concatenate([np.column_stack([np.full(len(ys), x), ys]) for x, (ys, _) in zip(xs, cols)])
+    pts = np.concatenate(
+        [np.column_stack([np.full(len(ys), x), ys]) for x, (ys, _) in zip(xs, cols)]
+    )
     colours = None
     if column_colours is not None:
         colours = [c for c, (ys, _) in zip(column_colours, cols) for _ in ys]
-    sc = ax.scatter(pts[:, 0], pts[:, 1], s=node_size, c=colours if colours else node_colour,
-                    edgecolors="white", linewidths=0.6, zorder=3)
+    sc = ax.scatter(
+        pts[:, 0],
+        pts[:, 1],
+        s=node_size,
+        c=colours if colours else node_colour,
+        edgecolors="white",
+        linewidths=0.6,
+        zorder=3,
+    )
     sc.set_gid("nodes")
 
     ymax = max(float(np.max(np.abs(ys))) for ys, _ in cols)
-    for i, (w, (ys, gap)) in enumerate(zip(ws, cols)):
+    for i, (w, (_ys, gap)) in enumerate(zip(ws, cols)):
         if gap is not None:
             ax.text(xs[i], gap, r"$\vdots$", ha="center", va="center", fontsize=11, zorder=4)
         if width_labels is True or (width_labels == "auto" and gap is not None):
@@ -191,8 +238,8 @@ def node_positions(arch: Architecture, row_order: Sequence[int] | str | None = N
     if isinstance(row_order, str):
         if row_order != "chain":
             raise ValueError(f"row_order must be None, 'chain' or a permutation, got {row_order!r}")
-        perm = arch.chain_order()
-        perm = np.arange(d) if perm is None else perm.numpy()
+        chain = arch.chain_order()
+        perm = np.arange(d) if chain is None else chain.numpy()
     elif row_order is None:
         perm = np.arange(d)
     else:
@@ -204,23 +251,46 @@ def node_positions(arch: Architecture, row_order: Sequence[int] | str | None = N
     return y
 
 
-def _shade_phases(ax, spans, labels: bool, alpha: float):
+def _shade_phases(
+    ax: Axes, spans: Sequence[tuple[int, int, str]], labels: bool, alpha: float
+) -> None:
     """Shade each (start, stop, phase) span of states; names at the top of the axes."""
     for s, t, phase in spans:
-        ax.axvspan(s - 0.5, t - 0.5, ymin=0, ymax=1, color=phase_colour(phase), alpha=alpha,
-                   lw=0, zorder=0)
+        ax.axvspan(
+            s - 0.5, t - 0.5, ymin=0, ymax=1, color=phase_colour(phase), alpha=alpha, lw=0, zorder=0
+        )
         if labels:
-            ax.text((s + t - 1) / 2.0, 0.985, phase, ha="center", va="top", fontsize=8,
-                    color=phase_colour(phase), transform=ax.get_xaxis_transform())
+            ax.text(
+                (s + t - 1) / 2.0,
+                0.985,
+                phase,
+                ha="center",
+                va="top",
+                fontsize=8,
+                color=phase_colour(phase),
+                transform=ax.get_xaxis_transform(),
+            )
 
 
-def draw_embedding(ax=None, arch: Architecture | None = None, *, max_nodes: int = 40,
-                   field: bool = True, residual: bool = True, skips: bool = True,
-                   segments: Sequence[Segment] | None = None, phases: bool = True,
-                   phase_labels: bool = True, row_order: Sequence[int] | str | None = None,
-                   node_size: float | None = None, active_colour: str = ACTIVE_COLOUR,
-                   inactive_colour: str = INACTIVE_COLOUR, time_axis: bool = True,
-                   max_ticks: int = 11, shade_alpha: float = 0.10):
+def draw_embedding(
+    ax: Axes | None = None,
+    arch: Architecture | None = None,
+    *,
+    max_nodes: int = 40,
+    field: bool = True,
+    residual: bool = True,
+    skips: bool = True,
+    segments: Sequence[Segment] | None = None,
+    phases: bool = True,
+    phase_labels: bool = True,
+    row_order: Sequence[int] | str | None = None,
+    node_size: float | None = None,
+    active_colour: str = ACTIVE_COLOUR,
+    inactive_colour: str = INACTIVE_COLOUR,
+    time_axis: bool = True,
+    max_ticks: int = 11,
+    shade_alpha: float = 0.10,
+) -> Axes:
     """Draw an architecture as a constant-width dynamical system.
 
     One column per state x_0..x_L (x = k), one row per component (d nodes per
@@ -276,16 +346,33 @@ def draw_embedding(ax=None, arch: Architecture | None = None, *, max_nodes: int 
         if node_size is None:
             node_size = float(np.clip(900.0 / max(d, L + 1) ** 1.3, 4.0, 60.0))
         kk, jj = np.nonzero(masks)
-        act = ax.scatter(kk, y[jj], s=node_size, c=active_colour, edgecolors=active_colour,
-                         linewidths=0.5, zorder=4)
+        act = ax.scatter(
+            kk,
+            y[jj],
+            s=node_size,
+            c=active_colour,
+            edgecolors=active_colour,
+            linewidths=0.5,
+            zorder=4,
+        )
         act.set_gid("active-nodes")
         ki, ji = np.nonzero(~masks)
-        ina = ax.scatter(ki, y[ji], s=node_size, facecolors="white", edgecolors=inactive_colour,
-                         linewidths=0.8, zorder=4)
+        ina = ax.scatter(
+            ki,
+            y[ji],
+            s=node_size,
+            facecolors="white",
+            edgecolors=inactive_colour,
+            linewidths=0.8,
+            zorder=4,
+        )
         ina.set_gid("inactive-nodes")
         if residual:
-            res = [[(k, y[j]), (k + 1, y[j])] for k in range(L)
-                   for j in np.nonzero(masks[k] & masks[k + 1])[0]]
+            res = [
+                [(k, y[j]), (k + 1, y[j])]
+                for k in range(L)
+                for j in np.nonzero(masks[k] & masks[k + 1])[0]
+            ]
             rc = LineCollection(res, colors=_RESIDUAL_COLOUR, linewidths=1.0, zorder=2)
             rc.set_gid("residual")
             ax.add_collection(rc)
@@ -302,10 +389,25 @@ def draw_embedding(ax=None, arch: Architecture | None = None, *, max_nodes: int 
     else:
         widths = masks.sum(1)
         colours = [phase_colour(_phase_of(k, segs)) for k in range(L + 1)]
-        ax.bar(np.arange(L + 1), [d] * (L + 1), bottom=-d / 2.0, width=0.8, color="none",
-               edgecolor=inactive_colour, linewidth=0.5, zorder=1)
-        bars = ax.bar(np.arange(L + 1), widths, bottom=-widths / 2.0, width=0.8, color=colours,
-                      edgecolor="none", zorder=2)
+        ax.bar(
+            np.arange(L + 1),
+            [d] * (L + 1),
+            bottom=-d / 2.0,
+            width=0.8,
+            color="none",
+            edgecolor=inactive_colour,
+            linewidth=0.5,
+            zorder=1,
+        )
+        bars = ax.bar(
+            np.arange(L + 1),
+            widths,
+            bottom=-widths / 2.0,
+            width=0.8,
+            color=colours,
+            edgecolor="none",
+            zorder=2,
+        )
         for b in bars:
             b.set_gid("width-bars")
         top, bottom = d / 2.0, -d / 2.0
@@ -323,7 +425,7 @@ def draw_embedding(ax=None, arch: Architecture | None = None, *, max_nodes: int 
     ax.set_xlim(-0.6, L + 0.6)
     lo = ax.get_ylim()[0]
     hi = max(ax.get_ylim()[1], content_top + 0.1 * span)
-    if phases and phase_labels:   # room for the phase names at the top of the axes
+    if phases and phase_labels:  # room for the phase names at the top of the axes
         hi = content_top + 0.16 * (content_top - lo) + (0.6 if nodes else 0.0)
     ax.set_ylim(lo, hi)
     for side in ("left", "right", "top"):
@@ -347,8 +449,16 @@ def _phase_of(k: int, segments: Sequence[Segment]) -> str:
     return "constant"
 
 
-def draw_skips(ax, arch: Architecture, *, y: float = 0.5, height: float = 1.5,
-               colour: str = SKIP_COLOUR, linewidth: float = 1.2, arrows: bool = True):
+def draw_skips(
+    ax: Axes,
+    arch: Architecture,
+    *,
+    y: float = 0.5,
+    height: float = 1.5,
+    colour: str = SKIP_COLOUR,
+    linewidth: float = 1.2,
+    arrows: bool = True,
+) -> list[FancyArrowPatch]:
     """Draw each skip connection ``(s, t)`` of ``arch.skips`` as an arc from state s to state t.
 
     The arcs are quadratic curves in data coordinates from ``(s, y)`` to
@@ -362,19 +472,26 @@ def draw_skips(ax, arch: Architecture, *, y: float = 0.5, height: float = 1.5,
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.path import Path
 
-    out = []
+    out: list[FancyArrowPatch] = []
     if not arch.skips:
         return out
     longest = max(t - s for s, t in arch.skips)
     for s, t in arch.skips:
         h = height * (t - s) / longest
         # control point at 2h gives a curve whose apex is h above y
-        path = Path([(s, y), ((s + t) / 2.0, y + 2.0 * h), (t, y)],
-                    [Path.MOVETO, Path.CURVE3, Path.CURVE3])
-        p = FancyArrowPatch(path=path, arrowstyle="-|>" if arrows else "-", mutation_scale=8,
-                            color=colour, linewidth=linewidth, zorder=5)
+        path = Path(
+            [(s, y), ((s + t) / 2.0, y + 2.0 * h), (t, y)], [Path.MOVETO, Path.CURVE3, Path.CURVE3]
+        )
+        p = FancyArrowPatch(
+            path=path,
+            arrowstyle="-|>" if arrows else "-",
+            mutation_scale=8,
+            color=colour,
+            linewidth=linewidth,
+            zorder=5,
+        )
         p.set_gid("skip")
-        p.set_label(f"_skip {s}->{t}")   # leading "_": kept out of legends
+        p.set_label(f"_skip {s}->{t}")  # leading "_": kept out of legends
         ax.add_patch(p)
         out.append(p)
     return out
@@ -383,10 +500,16 @@ def draw_skips(ax, arch: Architecture, *, y: float = 0.5, height: float = 1.5,
 # ---------------------------------------------------------------------------
 # Fig 7: image-shaped states, one grid per phase
 # ---------------------------------------------------------------------------
-def draw_pixel_phases(axes_or_fig=None, arch: Architecture | None = None, side: int = 28,
-                      inactive_colour: str = "green", active_colour: str = "0.85",
-                      segments: Sequence[Segment] | None = None, titles: bool = True,
-                      show_states: bool = False):
+def draw_pixel_phases(
+    axes_or_fig: Figure | Sequence[Axes] | np.ndarray | None = None,
+    arch: Architecture | None = None,
+    side: int = 28,
+    inactive_colour: str = "green",
+    active_colour: str = "0.85",
+    segments: Sequence[Segment] | None = None,
+    titles: bool = True,
+    show_states: bool = False,
+) -> list[Axes]:
     """One side x side grid per constant-width segment: active pixels light, inactive ones green.
 
     Component j of the state is pixel (j // side, j % side) (row-major, as
@@ -449,8 +572,14 @@ def draw_pixel_phases(axes_or_fig=None, arch: Architecture | None = None, side: 
     return axes[:n]
 
 
-def draw_width_profile(ax=None, arch: Architecture | None = None, *, colour_phases: bool = True,
-                       label: str | None = None, **plot_kw):
+def draw_width_profile(
+    ax: Axes | None = None,
+    arch: Architecture | None = None,
+    *,
+    colour_phases: bool = True,
+    label: str | None = None,
+    **plot_kw: Any,
+) -> Axes:
     """The active width of each state x_0..x_L as a step curve over the layer index.
 
     With ``colour_phases`` the background is shaded by phase. Returns the axes.
@@ -472,16 +601,26 @@ def draw_width_profile(ax=None, arch: Architecture | None = None, *, colour_phas
     return ax
 
 
-def legend_handles(skips: bool = False, field: bool = True, residual: bool = True) -> list:
+def legend_handles(skips: bool = False, field: bool = True, residual: bool = True) -> list[Line2D]:
     """Proxy artists for a legend of :func:`draw_embedding`'s symbols.
 
     Use as ``ax.legend(handles=legend_handles(skips=True), ...)``.
     """
     from matplotlib.lines import Line2D
 
-    h = [Line2D([], [], ls="none", marker="o", ms=5, color=ACTIVE_COLOUR, label="active node"),
-         Line2D([], [], ls="none", marker="o", ms=5, mfc="white", mec=INACTIVE_COLOUR,
-                label="inactive node")]
+    h = [
+        Line2D([], [], ls="none", marker="o", ms=5, color=ACTIVE_COLOUR, label="active node"),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="o",
+            ms=5,
+            mfc="white",
+            mec=INACTIVE_COLOUR,
+            label="inactive node",
+        ),
+    ]
     if residual:
         h.append(Line2D([], [], color=_RESIDUAL_COLOUR, lw=1.0, label="identity (residual)"))
     if field:

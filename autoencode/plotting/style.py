@@ -3,10 +3,21 @@
 Every figure of the book, in a notebook or from ``python -m autoencode figure``, takes its
 colours from here; :func:`apply` sets matplotlib's rcParams (``ae.setup()`` calls it).
 """
+
 from __future__ import annotations
 
-__all__ = ["CLASS_COLOURS", "PHASE_COLOURS", "ACTIVE_COLOUR", "INACTIVE_COLOUR", "SKIP_COLOUR",
-           "FIELD_COLOUR", "RESIDUAL_COLOUR", "class_colour", "phase_colour", "apply"]
+__all__ = [
+    "CLASS_COLOURS",
+    "PHASE_COLOURS",
+    "ACTIVE_COLOUR",
+    "INACTIVE_COLOUR",
+    "SKIP_COLOUR",
+    "FIELD_COLOUR",
+    "RESIDUAL_COLOUR",
+    "class_colour",
+    "phase_colour",
+    "apply",
+]
 
 #: Fixed colour per class (class 0, 1, 2, ...), used as matplotlib's colour cycle.
 CLASS_COLOURS = (
@@ -26,10 +37,10 @@ CLASS_COLOURS = (
 #: One colour per phase label of :meth:`Architecture.segments` (used for shading,
 #: bars and titles everywhere in the book).
 PHASE_COLOURS = {
-    "encoder": "#1f5fa8",     # blue
+    "encoder": "#1f5fa8",  # blue
     "bottleneck": "#edae49",  # amber
-    "decoder": "#d1495b",     # red
-    "constant": "#7f7f7f",    # grey (a plain NeurODE)
+    "decoder": "#d1495b",  # red
+    "constant": "#7f7f7f",  # grey (a plain NeurODE)
 }
 #: Fill of an active node.
 ACTIVE_COLOUR = "#1b2631"
