@@ -18,6 +18,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -25,6 +26,16 @@ __all__ = ["Architecture", "Segment"]
 
 
 # -- argument checks shared by the library (clear errors naming the argument) ----------
+def _real_scalar(value: Any, name: str, kind: str, hint: str) -> Any:
+    """A one-element real tensor as its Python number; anything but a real number (a string, a
+    bool, a complex number) refused with a TypeError saying ``name`` must be ``kind``."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {kind}{hint}, got {value!r} ({type(value).__name__})")
+    return value
+
+
 def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
     """``value`` as an int: an integer, or a float with a whole value (2.0); else a clear error.
 
@@ -32,12 +43,7 @@ def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
     ``hint`` (e.g. ``"(samples per iteration)"``) is appended to the messages.
     """
     hint = f" {hint}" if hint else ""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a whole number{hint}, got {value!r} ({type(value).__name__})"
-        )
+    value = _real_scalar(value, name, "a whole number", hint)
     if not isinstance(value, numbers.Integral):
         f = float(value)
         if not math.isfinite(f) or f != math.floor(f):
@@ -54,12 +60,7 @@ def _real(
 ) -> float:
     """``value`` as a finite float: a real number (not a string, bool, complex, NaN or inf)."""
     hint = f" {hint}" if hint else ""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number{hint}, got {value!r} ({type(value).__name__})"
-        )
+    value = _real_scalar(value, name, "a real number", hint)
     f = float(value)
     if not math.isfinite(f):
         raise ValueError(f"{name} must be a finite number{hint}, got {value!r}")

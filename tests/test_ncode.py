@@ -9,8 +9,14 @@ import torch
 
 import autoencode as ae
 from autoencode import claims
-from autoencode.experiments.ncode import NCODE_FULL, time_to_target, trained_ncode
+from autoencode.experiments.mnist_model import MNIST_FULL
+from autoencode.experiments.ncode import NCODE_FULL, build_ncode, time_to_target, trained_ncode
 from autoencode.ncode import NCODE, train_ncode
+
+
+def book_model(x_train: torch.Tensor) -> NCODE:
+    """The page's N-CODE (full mode) at its initial weights, starting from x_train's mean."""
+    return build_ncode({**NCODE_FULL, "widths": MNIST_FULL["widths"], "seed": 0}, x_train)
 
 
 def tiny(**kw) -> NCODE:
@@ -23,14 +29,8 @@ def tiny(**kw) -> NCODE:
 
 
 def test_shapes_and_size_of_the_book_model():
-    m = NCODE(
-        code=32,
-        hidden=NCODE_FULL["ncode_hidden"],
-        width=NCODE_FULL["ncode_width"],
-        L=NCODE_FULL["ncode_L"],
-        T=NCODE_FULL["ncode_T"],
-    )
     x = torch.rand(5, 784)
+    m = book_model(x)
     z = m.encode(x)
     assert z.shape == (5, 32)
     assert m.controls(z).shape == (5, 10, 64)
@@ -184,15 +184,7 @@ def test_the_pages_claims_fail_on_the_untrained_model():
     train, _ = ae.mnist.load_mnist(source="full", split="train")
     test, _ = ae.mnist.load_mnist(source="full", split="test")
     x_train, x_test = ae.mnist.to_vectors(train[:10000]), ae.mnist.to_vectors(test[:2000])
-    m = NCODE(
-        code=32,
-        hidden=NCODE_FULL["ncode_hidden"],
-        width=NCODE_FULL["ncode_width"],
-        L=NCODE_FULL["ncode_L"],
-        T=NCODE_FULL["ncode_T"],
-        start=x_train.mean(0),
-        seed=0,
-    )
+    m = book_model(x_train)
     with torch.no_grad():
         mse = ae.baselines.reconstruction_mse(x_test, m(x_test))
     mse_pca = ae.baselines.reconstruction_mse(

@@ -29,7 +29,14 @@ from .registry import Result, figure
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["NCODE_FULL", "NCODE_QUICK", "trained_ncode", "time_to_target", "two_autoencodes"]
+__all__ = [
+    "NCODE_FULL",
+    "NCODE_QUICK",
+    "build_ncode",
+    "trained_ncode",
+    "time_to_target",
+    "two_autoencodes",
+]
 
 #: N-CODE's own settings (full mode); the data, batch size, iterations and seed are ours' (see
 #: :func:`_defaults`). All of it is our choice (the reproduction notes, "Beyond the paper").
@@ -58,6 +65,21 @@ def _ncode_settings(params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in keys}
 
 
+def build_ncode(params: dict[str, Any], x_train: torch.Tensor) -> NCODE:
+    """The untrained N-CODE of ``params``: its code as wide as the AutoencODE's bottleneck
+    (``min(params["widths"])``), every image starting from the mean training image."""
+    return NCODE(
+        dim=x_train.shape[1],
+        code=min(params["widths"]),
+        hidden=params["ncode_hidden"],
+        width=params["ncode_width"],
+        L=params["ncode_L"],
+        T=params["ncode_T"],
+        start=x_train.mean(0),
+        seed=params["seed"],
+    )
+
+
 def trained_ncode(
     params: dict[str, Any], x_train: torch.Tensor, cache: Any = None, verbose: bool = True
 ) -> tuple[NCODE, dict[str, list[float]]]:
@@ -75,16 +97,7 @@ def trained_ncode(
     )
 
     def build() -> NCODE:
-        return NCODE(
-            dim=x_train.shape[1],
-            code=min(params["widths"]),
-            hidden=params["ncode_hidden"],
-            width=params["ncode_width"],
-            L=params["ncode_L"],
-            T=params["ncode_T"],
-            start=x_train.mean(0),
-            seed=params["seed"],
-        )
+        return build_ncode(params, x_train)
 
     model = build()
     if path.exists():
@@ -142,16 +155,7 @@ def _seconds_per_step_ours(params: dict[str, Any], x: torch.Tensor) -> float:
 
 def _seconds_per_step_ncode(params: dict[str, Any], x: torch.Tensor) -> float:
     """Median wall time of one Adam iteration of a fresh N-CODE."""
-    model = NCODE(
-        dim=x.shape[1],
-        code=min(params["widths"]),
-        hidden=params["ncode_hidden"],
-        width=params["ncode_width"],
-        L=params["ncode_L"],
-        T=params["ncode_T"],
-        start=x.mean(0),
-        seed=params["seed"],
-    )
+    model = build_ncode(params, x)
     history = train_ncode(
         model, x, params["timing_steps"] + 1, batch_size=params["batch_size"], seed=params["seed"]
     )
