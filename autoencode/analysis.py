@@ -199,7 +199,7 @@ def delta(
         xL = fwd.xs[-1]
         for _ in range(probes):
             v = torch.randint(0, 2, xL.shape, generator=gen).to(xL.dtype).mul_(2).sub_(1)
-            ps = pmp.backward_costates(model, fwd, v)
+            ps, _ = pmp.backward_costates(model, fwd, v)
             for k, p in enumerate(ps):
                 total[k] += (model.to_external(p).double() ** 2).sum(0)
     return (total / (x.shape[0] * probes)).sqrt()

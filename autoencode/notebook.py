@@ -20,15 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from .plotting import style
-from .plotting.style import CLASS_COLOURS
 
-__all__ = ["setup", "quick_mode", "cache_dir", "QUICK", "CLASS_COLOURS", "REPO_ROOT"]
+__all__ = ["setup", "quick_mode", "cache_dir", "REPO_ROOT"]
 
 #: Repository root: the parent of the package folder.
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-#: True when the environment variable ``AUTOENCODE_QUICK`` is ``"1"`` (read at import).
-QUICK = os.environ.get("AUTOENCODE_QUICK") == "1"
 
 
 def quick_mode() -> bool:

@@ -18,7 +18,7 @@ representation (see :meth:`~autoencode.model.AutoencODE.to_internal`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, cast, overload
+from typing import cast
 
 import torch
 from torch.nn import functional as F
@@ -56,34 +56,13 @@ def _delta(model: AutoencODE, k: int, pa: torch.Tensor, fwd: Flow) -> torch.Tens
     return pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
 
 
-@overload
-def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: Literal[False] = ...
-) -> list[torch.Tensor]: ...
-
-
-@overload
-def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: Literal[True]
-) -> tuple[list[torch.Tensor], list[torch.Tensor]]: ...
-
-
-@overload
-def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool
-) -> list[torch.Tensor] | tuple[list[torch.Tensor], list[torch.Tensor]]: ...
-
-
 @torch.no_grad()
 def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor, return_deltas: bool = False
-) -> list[torch.Tensor] | tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Co-states p_0..p_L from p_L, by the discrete adjoint equation.
-
-    See :meth:`AutoencODE.adjoint_step`.
-
-    With ``return_deltas`` also returns delta_k = p_{k+1}|_active * sigma'(z_k)
-    ``[N, w_k]``, the back-propagated error from which the gradients follow.
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Co-states p_0..p_L from p_L, by the discrete adjoint equation, and delta_k =
+    p_{k+1}|_active * sigma'(z_k) ``[N, w_k]``, the back-propagated error from which the
+    gradients follow: ``(ps, deltas)``. See :meth:`AutoencODE.adjoint_step`.
     """
     # Placeholders: every entry is set below (p_L first, then k = L-1 down to 0).
     ps = cast(list[torch.Tensor], [None] * (model.depth + 1))
@@ -93,7 +72,7 @@ def backward_costates(
         pa = model.active_block(k, ps[k + 1])
         deltas[k] = _delta(model, k, pa, fwd)
         ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa)
-    return (ps, deltas) if return_deltas else ps
+    return ps, deltas
 
 
 # -- the Hamiltonian, once ---------------------------------------------------------------
@@ -115,7 +94,6 @@ def layer_gradient(
     return grads
 
 
-@overload
 def layer_hamiltonian(
     model: AutoencODE,
     k: int,
@@ -123,53 +101,14 @@ def layer_hamiltonian(
     xa: torch.Tensor,
     pa: torch.Tensor,
     lam: float,
-    gradient: Literal[False] = ...,
-) -> torch.Tensor: ...
-
-
-@overload
-def layer_hamiltonian(
-    model: AutoencODE,
-    k: int,
-    theta: Sequence[torch.Tensor],
-    xa: torch.Tensor,
-    pa: torch.Tensor,
-    lam: float,
-    gradient: Literal[True],
-) -> tuple[torch.Tensor, list[torch.Tensor]]: ...
-
-
-@overload
-def layer_hamiltonian(
-    model: AutoencODE,
-    k: int,
-    theta: Sequence[torch.Tensor],
-    xa: torch.Tensor,
-    pa: torch.Tensor,
-    lam: float,
-    gradient: bool,
-) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]: ...
-
-
-def layer_hamiltonian(
-    model: AutoencODE,
-    k: int,
-    theta: Sequence[torch.Tensor],
-    xa: torch.Tensor,
-    pa: torch.Tensor,
-    lam: float,
-    gradient: bool = False,
-) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
-    """H_k(theta) / h at layer k's active blocks ``xa`` (of x_k) and ``pa`` (of p_{k+1}).
-
-    Differentiable in theta. With ``gradient`` returns ``(value, [dW, db])``, the gradient
-    of H_k / h written by hand (:func:`layer_gradient`).
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``(H_k(theta) / h, its gradient [dW, db])`` at layer k's active blocks ``xa`` (of x_k)
+    and ``pa`` (of p_{k+1}); the value is differentiable in theta, the gradient is written by
+    hand (:func:`layer_gradient`).
     """
     z = F.linear(xa, theta[0], theta[1] if len(theta) > 1 else None)
     a = model.activation.fn(z)
     value = (pa * a).sum() - lam * sum((t**2).sum() for t in theta)
-    if not gradient:
-        return value
     delta = pa * model.activation.derivative(z, a)
     return value, layer_gradient(theta, xa, delta, lam, scale=1.0)
 
@@ -187,7 +126,7 @@ def hamiltonian(
     ``theta`` = ``[W, b]`` (or ``[W]``); ``x_k``, ``p_next`` internal; differentiable in theta.
     """
     xa, pa = model.active_block(k, x_k), model.active_block(k, p_next)
-    return model.h * layer_hamiltonian(model, k, theta, xa, pa, lam)
+    return model.h * layer_hamiltonian(model, k, theta, xa, pa, lam)[0]
 
 
 @torch.no_grad()
@@ -228,6 +167,6 @@ def cost_and_gradients(
     data = model.data_loss(model.to_external(xL), y)
     reg = lam * model.regulariser()
     pL = terminal_costate(model, xL, model.to_internal(y, model.depth))
-    ps, deltas = backward_costates(model, fwd, pL, return_deltas=True)
+    ps, deltas = backward_costates(model, fwd, pL)
     grads = _layer_gradients(model, fwd, deltas, lam, scale=-model.h)
     return data + reg, data, reg, grads, fwd, ps

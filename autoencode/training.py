@@ -946,7 +946,7 @@ class ShootingTrainer(Trainer):
                     theta = model.layer_parameters(k)
                     xa = model.active_block(k, fwd.xs[k])
                     pa = model.active_block(k, ps[k + 1])
-                    value, gs = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam, gradient=True)
+                    value, gs = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam)
                     if prox:
                         for j, t in enumerate(theta):
                             diff = t - old[k][j]

@@ -60,7 +60,7 @@ def test_costate_is_minus_the_gradient_of_the_data_term_wrt_the_state(mode):
     model, x, y = setup_problem("prefix (first-k)", mode, True)
     fwd = pmp.forward_states(model, x)
     pL = pmp.terminal_costate(model, fwd.xs[-1], model.to_internal(y, model.depth))
-    ps = pmp.backward_costates(model, fwd, pL)
+    ps, _ = pmp.backward_costates(model, fwd, pL)
     x0 = x.clone().requires_grad_(True)
     model.data_loss(model(x0), y).backward()
     torch.testing.assert_close(model.to_external(ps[0]), -x0.grad, rtol=1e-10, atol=1e-13)
@@ -120,7 +120,7 @@ def test_inner_hamiltonian_gradient_equals_autograd():
     for k in range(model.depth):
         theta = [t.detach().clone().requires_grad_(True) for t in model.layer_parameters(k)]
         xa, pa = model.active_block(k, fwd.xs[k]), model.active_block(k, ps[k + 1])
-        value, hand = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam, gradient=True)
+        value, hand = pmp.layer_hamiltonian(model, k, theta, xa, pa, lam)
         value.backward()
         torch.testing.assert_close(
             value * model.h, pmp.hamiltonian(model, k, theta, fwd.xs[k], ps[k + 1], lam)
