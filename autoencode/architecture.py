@@ -140,7 +140,7 @@ class Architecture:
                     )
             masks = rows
         try:
-            masks = torch.as_tensor(masks)
+            masks = torch.as_tensor(masks, device="cpu")
         except (TypeError, ValueError, RuntimeError) as e:
             raise TypeError(f"{allowed} ({e})") from None
         if masks.is_complex():
@@ -207,7 +207,7 @@ class Architecture:
                 raise ValueError(f"state {k}: width {w}; widths must be at least 1")
         d = _whole(dim, "dim", 1) if dim is not None else max(widths)
         perm = _check_order(order, d)
-        masks = torch.zeros(len(widths), d, dtype=torch.bool)
+        masks = torch.zeros(len(widths), d, dtype=torch.bool, device="cpu")
         for k, w in enumerate(widths):
             if w > d:
                 raise ValueError(f"state {k}: width {w} exceeds the state dimension d = {d}")
@@ -260,7 +260,7 @@ class Architecture:
         L = _whole(L, "L")
         if L < 1:
             raise ValueError(f"L must be at least 1 layer, got L = {L}")
-        return cls(torch.ones(L + 1, d, dtype=torch.bool))
+        return cls(torch.ones(L + 1, d, dtype=torch.bool, device="cpu"))
 
     @staticmethod
     def unet_blocks(levels: Sequence[int]) -> list[tuple[int, int]]:
@@ -316,7 +316,7 @@ class Architecture:
         b, d = len(levels) - 1, blocks[-1][1]
 
         def mask(main_width: int, copies) -> torch.Tensor:
-            m = torch.zeros(d, dtype=torch.bool)
+            m = torch.zeros(d, dtype=torch.bool, device="cpu")
             m[:main_width] = True
             for c in copies:
                 m[blocks[c + 1][0] : blocks[c + 1][1]] = True
@@ -401,7 +401,7 @@ class Architecture:
         perm = torch.sort(-counts, stable=True).indices
         permuted = self.masks[:, perm]
         w = permuted.sum(1)
-        prefix = torch.arange(self.dim)[None, :] < w[:, None]
+        prefix = torch.arange(self.dim, device="cpu")[None, :] < w[:, None]
         return perm if torch.equal(permuted, prefix) else None
 
     def __repr__(self) -> str:
@@ -417,12 +417,12 @@ class Architecture:
 
 def _check_order(order, d: int) -> torch.Tensor:
     if order is None:
-        return torch.arange(d)
+        return torch.arange(d, device="cpu")
     allowed = f"order must be a permutation of range({d}) (a sequence of whole numbers)"
     if isinstance(order, (str, bytes)):
         raise TypeError(f"{allowed}, got a string")
     try:
-        perm = torch.as_tensor(order).flatten()
+        perm = torch.as_tensor(order, device="cpu").flatten()
     except (TypeError, ValueError, RuntimeError) as e:
         raise TypeError(f"{allowed} ({e})") from None
     if perm.dtype == torch.bool or perm.is_complex():
@@ -431,7 +431,7 @@ def _check_order(order, d: int) -> torch.Tensor:
         if not bool(torch.all(torch.isfinite(perm) & (perm == perm.floor()))):
             raise ValueError(f"{allowed}; got non-whole entries")
     perm = perm.long()
-    if perm.numel() != d or not torch.equal(torch.sort(perm).values, torch.arange(d)):
+    if perm.numel() != d or not torch.equal(torch.sort(perm).values, torch.arange(d, device="cpu")):
         raise ValueError(f"order must be a permutation of range({d}), got {perm.numel()} entries")
     return perm
 

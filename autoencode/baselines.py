@@ -47,7 +47,7 @@ class PCA:
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         mean, components = self._check()
-        x = torch.as_tensor(x, dtype=torch.float64)
+        x = torch.as_tensor(x, dtype=torch.float64).to(mean.device)
         return (x - mean) @ components.T
 
     def decode(self, c: torch.Tensor) -> torch.Tensor:
@@ -57,7 +57,7 @@ class PCA:
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """The rank-k affine reconstruction of x, in x's dtype."""
         x = torch.as_tensor(x)
-        return self.decode(self.encode(x)).to(x.dtype)
+        return self.decode(self.encode(x)).to(device=x.device, dtype=x.dtype)
 
 
 def reconstruction_mse(x: torch.Tensor, x_hat: torch.Tensor, per: str = "entry") -> float:
@@ -65,9 +65,8 @@ def reconstruction_mse(x: torch.Tensor, x_hat: torch.Tensor, per: str = "entry")
 
     Per ``"entry"`` (pixel) or per ``"sample"`` (summed over d).
     """
-    err = (
-        torch.as_tensor(x_hat, dtype=torch.float64) - torch.as_tensor(x, dtype=torch.float64)
-    ) ** 2
+    x_hat = torch.as_tensor(x_hat, dtype=torch.float64)
+    err = (x_hat - torch.as_tensor(x, dtype=torch.float64).to(x_hat.device)) ** 2
     if per == "entry":
         return float(err.mean())
     if per == "sample":

@@ -259,7 +259,8 @@ def _canonical(params: dict) -> str:
 
 def cache_key(name: str, params: dict, fingerprint: str) -> str:
     """The 16-hex-digit key of a run: hash of its name, its parameters, the library fingerprint
-    (:func:`library_fingerprint`), the torch version and the default dtype."""
+    (:func:`library_fingerprint`), the torch version, and torch's default dtype and device type
+    (a run under :func:`autoencode.devices.compute_on` is keyed by where it computes)."""
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict, got {type(params).__name__}")
     if not isinstance(fingerprint, str):
@@ -268,7 +269,14 @@ def cache_key(name: str, params: dict, fingerprint: str) -> str:
             f"got {type(fingerprint).__name__}"
         )
     blob = "\n".join(
-        [name, _canonical(params), fingerprint, torch.__version__, str(torch.get_default_dtype())]
+        [
+            name,
+            _canonical(params),
+            fingerprint,
+            torch.__version__,
+            str(torch.get_default_dtype()),
+            torch.get_default_device().type,
+        ]
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -411,6 +419,7 @@ def cached_fit(
     model = build()
     if not isinstance(model, AutoencODE):
         raise TypeError(f"build() must return an AutoencODE, got {type(model).__name__}")
+    _check_keyed_placement(model, name)
     # One process trains, the others wait for it and load its result.
     with _exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})"):
         if path.exists() and not retrain:
@@ -424,6 +433,18 @@ def cached_fit(
                     print(f"{name}: loaded the trained model from the cache ({path.name})")
                 return CachedRun(model, state["history"], path, key, trained=False, params=params)
         return _train_and_store(name, params, build, train, model, path, key, ckpt, verbose)
+
+
+def _check_keyed_placement(model: torch.nn.Module, name: str) -> None:
+    """The key names torch's default device type and dtype: the model must be built there."""
+    p = next(model.parameters())
+    where = (torch.get_default_device().type, torch.get_default_dtype())
+    if (p.device.type, p.dtype) != where:
+        raise ValueError(
+            f"{name}: build() made a model on {p.device.type} in {p.dtype}, but the cache is keyed "
+            f"by torch's defaults ({where[0]}, {where[1]}); build it with the defaults, or run "
+            f"under autoencode.compute_on({p.device.type!r}, {str(p.dtype)!r})"
+        )
 
 
 @contextlib.contextmanager

@@ -81,7 +81,7 @@ def reach_targets(
     the class sits in the kept component (1.0 for Fig 4 at initialisation); at
     initialisation no point is within 0.5 of its target.
     """
-    t = torch.as_tensor(targets, dtype=xL.dtype)[labels]
+    t = torch.as_tensor(targets, dtype=xL.dtype, device=xL.device)[labels.to(xL.device)]
     got = float(((xL - t).norm(dim=1) <= radius).to(torch.float64).mean())
     return Claim(
         f"share of points within {radius} of their class target >= {share}",
@@ -94,6 +94,7 @@ def reach_targets(
 def class_gap(latent: torch.Tensor, labels: torch.Tensor) -> Claim:
     """Fig 5: the two classes are separated by a threshold on the one latent component."""
     z = latent.reshape(len(latent), -1)[:, 0]
+    labels = labels.to(z.device)
     lo, hi = sorted((z[labels == 0], z[labels == 1]), key=lambda v: float(v.mean()))
     gap = float(hi.min() - lo.max())
     return Claim("gap between the classes along the kept component > 0", gap, 0.0, gap > 0)

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import torch
 
+from .devices import resolve_device, resolve_dtype
+
 __all__ = [
     "two_clusters",
     "class_targets",
@@ -30,6 +32,19 @@ __all__ = [
     "BONNET2021_STD",
 ]
 
+# Every set is drawn on the CPU in float32 from its seed, then moved to ``device`` in ``dtype``
+# (default: torch's defaults, see :mod:`autoencode.devices`): a seed gives the same points
+# everywhere.
+
+
+def _placed(
+    x: torch.Tensor, labels: torch.Tensor | None, device, dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    dev = resolve_device(device)
+    x = x.to(device=dev, dtype=resolve_dtype(dtype))
+    return x, (labels.to(dev) if labels is not None else labels)  # type: ignore[return-value]
+
+
 #: Target point of each class: separated in both coordinates (spec section 3).
 DEFAULT_TARGETS = ((-1.0, -1.0), (1.0, 1.0))
 
@@ -39,18 +54,21 @@ def two_clusters(
     seed: int = 0,
     centers: Sequence[Sequence[float]] = ((-1.0, 0.0), (1.0, 0.0)),
     std: float = 0.2,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` points (half per class, float32 ``[n, 2]``) and their labels (int64 ``[n]``)."""
+    """``n`` points (half per class, ``[n, 2]``) and their labels (int64 ``[n]``)."""
     if n < 2:
         raise ValueError(f"need at least 2 points (one per class), got n = {n}")
     if std < 0:
         raise ValueError(f"std must be non-negative, got {std}")
-    g = torch.Generator().manual_seed(int(seed))
-    c = torch.as_tensor(centers, dtype=torch.float32)
-    labels = torch.arange(n) % len(c)
-    labels = labels[torch.randperm(n, generator=g)]
-    x = c[labels] + std * torch.randn(n, c.shape[1], generator=g)
-    return x, labels
+    with torch.device("cpu"):
+        g = torch.Generator().manual_seed(int(seed))
+        c = torch.as_tensor(centers, dtype=torch.float32)
+        labels = torch.arange(n) % len(c)
+        labels = labels[torch.randperm(n, generator=g)]
+        x = c[labels] + std * torch.randn(n, c.shape[1], generator=g)
+    return _placed(x, labels, device, dtype)
 
 
 def _check_labels(labels) -> torch.Tensor:
@@ -94,11 +112,14 @@ def _check_targets(targets, dtype: torch.dtype) -> torch.Tensor:
 
 
 def class_targets(
-    labels: torch.Tensor, targets: Sequence[Sequence[float]] = DEFAULT_TARGETS
+    labels: torch.Tensor,
+    targets: Sequence[Sequence[float]] = DEFAULT_TARGETS,
+    dtype: str | torch.dtype | None = None,
 ) -> torch.Tensor:
-    """The target point of each sample's class, ``[n, 2]``."""
+    """The target point of each sample's class, ``[n, 2]``, on the labels' device in ``dtype``
+    (default torch's)."""
     labels = _check_labels(labels)
-    t = _check_targets(targets, torch.float32)
+    t = _check_targets(targets, resolve_dtype(dtype)).to(labels.device)
     if labels.min() < 0 or labels.max() >= len(t):
         raise ValueError(f"labels must lie in 0..{len(t) - 1}")
     return t[labels]
@@ -121,7 +142,7 @@ def nearest_target(
         )
     if not xL.is_floating_point():
         xL = xL.to(torch.get_default_dtype())
-    t = _check_targets(targets, xL.dtype)
+    t = _check_targets(targets, xL.dtype).to(xL.device)
     if t.shape[1] != xL.shape[1]:
         raise ValueError(
             f"targets are points in R^{t.shape[1]}, but xL has {xL.shape[1]} columns (D must agree)"
@@ -139,25 +160,31 @@ def accuracy(
         raise ValueError(
             f"labels has {labels.shape[0]} entries but xL has {predicted.shape[0]} samples"
         )
-    return float((predicted == labels).float().mean())
+    return float((predicted == labels.to(predicted.device)).float().mean())
 
 
 def sine_curve(
-    n: int = 200, seed: int = 0, amplitude: float = 0.6, noise: float = 0.0
+    n: int = 200,
+    seed: int = 0,
+    amplitude: float = 0.6,
+    noise: float = 0.0,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
 ) -> torch.Tensor:
-    """``n`` points (t, amplitude * sin(pi t)), t uniform in [-1, 1], float32 ``[n, 2]``.
+    """``n`` points (t, amplitude * sin(pi t)), t uniform in [-1, 1], ``[n, 2]``.
 
     A 1D manifold in R^2 that no straight line fits: the best affine 1D
     reconstruction (PCA) cannot follow it, a 2 -> 1 -> 2 AutoencODE can.
     """
     if n < 1:
         raise ValueError(f"need at least one point, got n = {n}")
-    g = torch.Generator().manual_seed(int(seed))
-    t = 2 * torch.rand(n, generator=g) - 1
-    x = torch.stack([t, amplitude * torch.sin(math.pi * t)], 1)
-    if noise:
-        x = x + noise * torch.randn(n, 2, generator=g)
-    return x
+    with torch.device("cpu"):
+        g = torch.Generator().manual_seed(int(seed))
+        t = 2 * torch.rand(n, generator=g, dtype=torch.float32) - 1
+        x = torch.stack([t, amplitude * torch.sin(math.pi * t)], 1)
+        if noise:
+            x = x + noise * torch.randn(n, 2, generator=g, dtype=torch.float32)
+    return _placed(x, None, device, dtype)[0]
 
 
 #: The earlier paper's 2D set-up (Bonnet, Cipriani, Fornasier, Huang 2021, public code
@@ -175,11 +202,14 @@ def truncated_gaussians(
     centers: Sequence[Sequence[float]] = BONNET2021_CENTERS,
     radius: float = BONNET2021_RADIUS,
     std: float = BONNET2021_STD,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` points *per class*, class c drawn from N(centers[c], std^2 I) truncated to the
     ball of the given radius around centers[c].
 
-    Returns the points (float32 ``[n * C, D]``, class by class: the first n are class 0)
+    Returns the points (``[n * C, D]``, drawn in float64, stored in float32, then in ``dtype``
+    on ``device``; class by class: the first n are class 0)
     and their labels (int64 ``[n * C]``), C centres in R^D. The defaults are the earlier
     paper's 2D data: 100 points per class around (-1, -1) and (1, 1), a standard normal
     truncated to radius 0.2 (nearly uniform on the disc: the density varies by 2 % on it).
@@ -199,13 +229,22 @@ def truncated_gaussians(
         raise ValueError(f"radius must be a positive finite number, got {radius}")
     if not (math.isfinite(std) and std > 0):
         raise ValueError(f"std must be a positive finite number, got {std}")
-    c = torch.as_tensor(centers, dtype=torch.float64)
+    c = torch.as_tensor(centers, dtype=torch.float64, device="cpu")
     if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] < 1:
         raise ValueError(
             f"centers must be a non-empty list of points [C, D], got shape {tuple(c.shape)}"
         )
     if not torch.isfinite(c).all():
         raise ValueError("centers contain NaN or inf")
+    n_classes, dim = c.shape
+    with torch.device("cpu"):
+        x, labels = _truncated_gaussians(n, seed, c, radius, std)
+    return _placed(x, labels, device, dtype)
+
+
+def _truncated_gaussians(
+    n: int, seed: int, c: torch.Tensor, radius: float, std: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     n_classes, dim = c.shape
     g = torch.Generator().manual_seed(int(seed))
     half_dim = torch.tensor(dim / 2, dtype=torch.float64)

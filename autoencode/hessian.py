@@ -76,9 +76,10 @@ def hessian_matrix(
     dtype: torch.dtype = torch.float64,
 ) -> torch.Tensor:
     """The dense Hessian of J at the model's current weights, ``[P, P]``."""
+    # The data are checked against the model, then computed with in the requested dtype.
+    x = model.check_input(x).to(dtype)
+    y = model.check_input(y, name="y").to(dtype)
     m = copy.deepcopy(model).to(dtype)
-    x = m.check_input(x).to(dtype)
-    y = m.check_input(y, name="y").to(dtype)
     cost, flat = _cost_of_flat(m, x, y, lam)
     H = torch.autograd.functional.hessian(cost, flat)
     return 0.5 * (H + H.T)
@@ -99,9 +100,10 @@ def hessian_vector_product(
     ``dtype`` and not modified.
     """
     y = x if y is None else y
+    # The data are checked against the model, then computed with in the requested dtype.
+    x = model.check_input(x).to(dtype)
+    y = model.check_input(y, name="y").to(dtype)
     m = copy.deepcopy(model).to(dtype)
-    x = m.check_input(x).to(dtype)
-    y = m.check_input(y, name="y").to(dtype)
     names = [n for n, _ in m.named_parameters()]
     params = [p.detach().clone().requires_grad_(True) for _, p in m.named_parameters()]
     sizes = [p.numel() for p in params]
@@ -110,13 +112,16 @@ def hessian_vector_product(
     xL = functional_call(m, dict(zip(names, params)), (x,))
     cost = m.data_loss(xL, y) + lam * m.regulariser(params)
     grads = torch.autograd.grad(cost, params, create_graph=True)
-    np_dtype = torch.empty((), dtype=dtype).numpy().dtype
+    np_dtype = np.dtype(str(dtype).removeprefix("torch."))  # scipy works in NumPy
 
     def hvp(v: np.ndarray) -> np.ndarray:
+        # scipy's Lanczos works on NumPy vectors: each product goes to the model's device and
+        # back (a no-op on the CPU).
         vt = torch.from_numpy(np.ascontiguousarray(np.asarray(v).reshape(-1), dtype=np_dtype))
+        vt = vt.to(m.device)
         vs = [c.view(s) for c, s in zip(torch.split(vt, sizes), shapes)]
         hv = torch.autograd.grad(grads, params, grad_outputs=vs, retain_graph=True)
-        return torch.cat([h.reshape(-1) for h in hv]).numpy()
+        return torch.cat([h.reshape(-1) for h in hv]).cpu().numpy()
 
     return hvp, n
 
@@ -164,7 +169,7 @@ def hessian_spectrum(
         calls[0] += 1
         return hvp(v)
 
-    np_dtype = torch.empty((), dtype=dtype).numpy().dtype
+    np_dtype = np.dtype(str(dtype).removeprefix("torch."))  # scipy works in NumPy
     op = LinearOperator((n, n), matvec=counted, dtype=np_dtype)
     v0 = np.random.default_rng(0).standard_normal(n).astype(np_dtype)  # fixed: reproducible
     if n <= 3:  # eigsh needs k < n - 1; tiny problems are cheap in dense form

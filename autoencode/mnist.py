@@ -64,6 +64,8 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 
+from .devices import resolve_device, resolve_dtype
+
 __all__ = [
     "MNISTFormatError",
     "IDX_MD5",
@@ -914,23 +916,29 @@ def train_test_split(
     return images[train], labels[train], images[test], labels[test]
 
 
-def to_vectors(images: torch.Tensor) -> torch.Tensor:
-    """Flatten ``[N, 28, 28]`` images into ``float32`` vectors ``[N, 784]`` in [0, 1].
+def to_vectors(
+    images: torch.Tensor,
+    device: str | torch.device | None = None,
+    dtype: str | torch.dtype | None = None,
+) -> torch.Tensor:
+    """Flatten ``[N, 28, 28]`` images into vectors ``[N, 784]`` in [0, 1], on ``device`` in
+    ``dtype`` (default: torch's defaults, float32 on the CPU unless changed).
 
     ``uint8`` images are divided by 255; floating-point images must already be
     in [0, 1]. Pixels are taken in row-major order (pixel (r, c) is entry
     ``28 * r + c``), the order :func:`centre_out_order` indexes.
     """
+    device, dtype = resolve_device(device), resolve_dtype(dtype)
     images = torch.as_tensor(images)
     if images.ndim != 3 or tuple(images.shape[1:]) != (SIDE, SIDE):
         raise ValueError(f"images must be [N, {SIDE}, {SIDE}], got {tuple(images.shape)}")
     if images.dtype == torch.uint8:
-        return images.reshape(len(images), N_PIXELS).to(torch.float32) / 255.0
+        return images.reshape(len(images), N_PIXELS).to(device=device, dtype=dtype) / 255.0
     if not images.is_floating_point():
         raise ValueError(f"images must be uint8 or floating point, got {images.dtype}")
     if images.numel() and (images.min() < 0 or images.max() > 1):
         raise ValueError("floating-point images must have values in [0, 1]")
-    return images.reshape(len(images), N_PIXELS).to(torch.float32)
+    return images.reshape(len(images), N_PIXELS).to(device=device, dtype=dtype)
 
 
 def to_images(vectors: torch.Tensor) -> torch.Tensor:

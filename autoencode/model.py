@@ -32,6 +32,7 @@ from torch.nn import functional as F
 
 from .activations import get_activation
 from .architecture import Architecture, _real, _whole
+from .devices import check_placement, resolve_device, resolve_dtype
 
 __all__ = ["AutoencODE", "Flow", "OFF_MODES", "INITS", "fit_width"]
 
@@ -105,8 +106,11 @@ class AutoencODE(nn.Module):
         init_scale: float = 1.0,
         seed: int = 0,
         init: str = "normal",
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        device, dtype = resolve_device(device), resolve_dtype(dtype)
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if not isinstance(arch, Architecture):
@@ -129,31 +133,52 @@ class AutoencODE(nn.Module):
 
         order = arch.chain_order()
         self._prefix = order is not None
-        perm = order if order is not None else torch.arange(arch.dim)
-        self.register_buffer("perm", perm, persistent=False)
-        self.register_buffer("inv_perm", torch.argsort(perm), persistent=False)
+        perm = order if order is not None else torch.arange(arch.dim, device="cpu")
+        self.register_buffer("perm", perm.to(device), persistent=False)
+        self.register_buffer("inv_perm", torch.argsort(perm).to(device), persistent=False)
         masks = arch.masks[:, perm]
-        self.register_buffer("masks", masks.to(torch.get_default_dtype()), persistent=False)
+        self.register_buffer("masks", masks.to(device=device, dtype=dtype), persistent=False)
         self._width = [int(w) for w in masks.sum(1)]
         # Per state: a slice when the mask is a prefix, else the index tensor.
         self._sel: list[slice | torch.Tensor] = [
-            slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten()
+            slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten().to(device)
             for k, w in enumerate(self._width)
         ]
 
+        # Drawn on the CPU in float32 from a private generator, then moved: a seed gives the
+        # same initial weights on every device and in every dtype.
         gen = torch.Generator().manual_seed(int(seed))
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for k in range(arch.depth):
             w = self._width[k]
             if init == "constant":
-                W = torch.full((w, w), float(init_scale))
+                W = torch.full((w, w), float(init_scale), device=device, dtype=dtype)
             else:
-                W = torch.randn(w, w, generator=gen) * (init_scale / math.sqrt(w))
-            self.weights.append(nn.Parameter(W.to(torch.get_default_dtype())))
+                W = torch.randn(w, w, generator=gen, device="cpu", dtype=torch.float32)
+                W = (W * (init_scale / math.sqrt(w))).to(device=device, dtype=dtype)
+            self.weights.append(nn.Parameter(W))
             if self.has_bias:
-                b = torch.full((w,), float(init_scale)) if init == "constant" else torch.zeros(w)
+                b0 = float(init_scale) if init == "constant" else 0.0
+                b = torch.full((w,), b0, device=device, dtype=dtype)
                 self.biases.append(nn.Parameter(b))
+
+    def _apply(self, fn, recurse=True):
+        # .to(), .cuda(), .double() move parameters and buffers; the index tensors of
+        # non-prefix layers are plain attributes, so they follow the buffers here.
+        super()._apply(fn, recurse)
+        self._sel = [s if isinstance(s, slice) else s.to(self.perm.device) for s in self._sel]
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        """Where the weights (and every tensor the model makes) live."""
+        return self.weights[0].device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating dtype of the weights, the states and the co-states."""
+        return self.weights[0].dtype
 
     # -- description ----------------------------------------------------------
     @property
@@ -180,15 +205,23 @@ class AutoencODE(nn.Module):
 
     # -- input checks -----------------------------------------------------------
     def check_input(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
-        """Validate a batch ``[N, d]``: shape, emptiness, NaN/inf. Returns it in the model dtype."""
+        """Validate a batch ``[N, d]``: shape, emptiness, NaN/inf, device and dtype.
+
+        A tensor must be on the model's device and, if floating, in its dtype (else an error
+        naming both); integer tensors and other array-likes (lists, NumPy arrays) are converted
+        to the model's dtype on its device.
+        """
+        like = self.weights[0]
         if not isinstance(x, torch.Tensor):
             try:
-                x = torch.as_tensor(x)
+                x = torch.as_tensor(x, device=like.device)
             except (TypeError, ValueError, RuntimeError) as e:
                 raise TypeError(
                     f"{name} must be a tensor [N, d={self.dim}] of real numbers, "
                     f"got {type(x).__name__} ({e})"
                 ) from None
+            if x.is_floating_point():  # not a tensor: no dtype was chosen in torch
+                x = x.to(like.dtype)
         if x.is_complex():
             raise TypeError(
                 f"{name} is complex ({x.dtype}); the model takes real tensors "
@@ -203,13 +236,16 @@ class AutoencODE(nn.Module):
             )
         if x.shape[0] == 0:
             raise ValueError(f"{name} is an empty batch (N = 0)")
-        bad = ~torch.isfinite(x)
-        if bad.any():
-            rows = torch.nonzero(bad.any(1)).flatten()
-            raise ValueError(
-                f"{name} contains NaN or inf in {len(rows)} sample(s), first at row {int(rows[0])}"
-            )
-        return x.to(self.weights[0].dtype)
+        if x.device.type != "meta":  # meta tensors (where-are-tensors-made tests) hold no values
+            bad = ~torch.isfinite(x)
+            if bad.any():
+                rows = torch.nonzero(bad.any(1)).flatten()
+                raise ValueError(
+                    f"{name} contains NaN or inf in {len(rows)} sample(s), first at row "
+                    f"{int(rows[0])}"
+                )
+        check_placement(x, like, name)
+        return x.to(like.dtype)
 
     # -- internal representation ------------------------------------------------
     # Coordinates are permuted so that masks are prefixes (when they form a chain).

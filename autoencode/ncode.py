@@ -30,6 +30,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .devices import check_placement, resolve_device, resolve_dtype
+
 __all__ = ["NCODE", "train_ncode"]
 
 
@@ -65,8 +67,11 @@ class NCODE(nn.Module):
         T: float = 1.0,
         start: torch.Tensor | None = None,
         seed: int = 0,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        device, dtype = resolve_device(device), resolve_dtype(dtype)
         self.dim = _positive_int(dim, "dim")
         self.code = _positive_int(code, "code")
         self.hidden = _positive_int(hidden, "hidden")
@@ -81,16 +86,19 @@ class NCODE(nn.Module):
         self.T = float(T)
         if code >= dim:
             raise ValueError(f"the code ({code}) must be narrower than the data ({dim})")
-        with torch.random.fork_rng(devices=[]):  # the initial weights depend on seed only
+        # The initial weights depend on seed only: drawn on the CPU in float32, then moved.
+        with torch.random.fork_rng(devices=[]), torch.device("cpu"):
             torch.manual_seed(int(seed))
-            self.enc1 = nn.Linear(dim, hidden)
-            self.enc2 = nn.Linear(hidden, code)
-            self.control = nn.Linear(code, L * width)  # z -> (u_0, ..., u_{L-1})
-            self.B = nn.Linear(dim, width, bias=False)
-            self.A = nn.Linear(width, dim)
+            f32 = torch.float32
+            self.enc1 = nn.Linear(dim, hidden, dtype=f32)
+            self.enc2 = nn.Linear(hidden, code, dtype=f32)
+            self.control = nn.Linear(code, L * width, dtype=f32)  # z -> (u_0, ..., u_{L-1})
+            self.B = nn.Linear(dim, width, bias=False, dtype=f32)
+            self.A = nn.Linear(width, dim, dtype=f32)
+        self.to(device=device, dtype=dtype)
         if start is None:
-            start = torch.zeros(dim)
-        start = torch.as_tensor(start, dtype=torch.get_default_dtype()).reshape(-1)
+            start = torch.zeros(dim, device=device, dtype=dtype)
+        start = torch.as_tensor(start, dtype=dtype, device=device).reshape(-1)
         if start.shape != (dim,):
             raise ValueError(f"start must hold {dim} values, got shape {tuple(start.shape)}")
         self.register_buffer("start", start.clone())
@@ -117,7 +125,8 @@ class NCODE(nn.Module):
             raise TypeError(f"{name} must be a floating-point tensor, got {x.dtype}")
         if not torch.isfinite(x).all():
             raise ValueError(f"{name} holds NaN or inf")
-        return x.to(self.start.dtype)
+        check_placement(x, self.start, name, owner="the N-CODE")
+        return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code ``z = E(x)``, ``[N, code]``."""
@@ -172,16 +181,16 @@ def train_ncode(
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     opt = torch.optim.Adam(model.parameters(), lr=float(lr))
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(int(seed))  # CPU: the same batches on every device
     n = len(x)
     history: dict[str, list[float]] = {"cost": [], "data": [], "seconds": []}
-    perm = torch.randperm(n, generator=gen)
+    perm = torch.randperm(n, generator=gen, device="cpu")
     pos = 0
     for it in range(iterations):
         t0 = time.perf_counter()
         if pos + batch_size > n:
-            perm, pos = torch.randperm(n, generator=gen), 0
-        xb = x[perm[pos : pos + batch_size]]
+            perm, pos = torch.randperm(n, generator=gen, device="cpu"), 0
+        xb = x[perm[pos : pos + batch_size].to(x.device)]
         pos += batch_size
         loss = ((model(xb) - xb) ** 2).mean()
         mse = float(loss.detach())

@@ -265,7 +265,9 @@ def _check_structure(state, model: AutoencODE, where: str) -> None:
         raise CheckpointError(
             f"{where}: sampler['pos'] must be a whole number in 0..N, got {pos!r}"
         )
-    if order is not None and not torch.equal(torch.sort(order).values, torch.arange(order.numel())):
+    if order is not None and not torch.equal(
+        torch.sort(order).values, torch.arange(order.numel(), device=order.device)
+    ):
         raise CheckpointError(f"{where}: sampler['order'] is not a permutation")
     if not isinstance(state["extra"], dict):
         raise CheckpointError(f"{where}: the field 'extra' must be a dict")
@@ -486,7 +488,7 @@ class Trainer:
                 snap = self._capture(spare)
                 busy = True
                 idx = self._next_batch(n)
-                xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+                xb, yb = (x, y) if idx is None else (x[idx.to(x.device)], y[idx.to(y.device)])
                 J, data_term, reg = self.update(xb, yb)
                 if not math.isfinite(J):
                     self._diverged(J, snap.iteration, good, good_cost, snap)
@@ -573,7 +575,7 @@ class Trainer:
         finally:
             self._gen.set_state(gen)
             self._order, self._pos = order, pos
-        xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+        xb, yb = (x, y) if idx is None else (x[idx.to(x.device)], y[idx.to(y.device)])
         J, _, _ = self.model.cost(xb, yb, self.lam)
         return float(J)
 
@@ -606,7 +608,8 @@ class Trainer:
         if self.batch_size is None or self.batch_size >= n:
             return None
         if self._order is None or self._pos + self.batch_size > n:
-            self._order = torch.randperm(n, generator=self._gen)
+            # Drawn on the CPU (the generator's device): the same batches on every device.
+            self._order = torch.randperm(n, generator=self._gen, device="cpu")
             self._pos = 0
         idx = self._order[self._pos : self._pos + self.batch_size]
         self._pos += self.batch_size
@@ -955,7 +958,7 @@ class ShootingTrainer(Trainer):
                     total += float(value)
                     for t, g in zip(theta, gs):
                         t.grad = -g  # minimise -H_k / h
-                return torch.tensor(-total)
+                return torch.tensor(-total, dtype=model.dtype, device=model.device)
 
         opt.step(closure)
         for p in params:

@@ -10,6 +10,9 @@ import torch
 import autoencode as ae
 from autoencode import analysis
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def small_model(off_mode="reset", seed=0, T=2.0, widths=(4, 2, 4), L=6, order=(1, 2, 0, 3)):
     arch = ae.Architecture.from_phases(list(widths), L=L, order=list(order))
@@ -17,7 +20,9 @@ def small_model(off_mode="reset", seed=0, T=2.0, widths=(4, 2, 4), L=6, order=(1
 
 
 def data(n=64, d=4, seed=0):
-    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed))
+    return torch.randn(
+        n, d, generator=torch.Generator(torch.get_default_device()).manual_seed(seed)
+    )
 
 
 # -- states / latent means -----------------------------------------------------
@@ -197,7 +202,7 @@ def test_shannon_entropy_two_equal_bins_and_clipping():
 
 
 def test_spectral_entropy():
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator(torch.get_default_device()).manual_seed(0)
     # n equal, independent directions: entropy -> log n
     iso = torch.randn(20000, 5, generator=g)
     assert analysis.spectral_entropy(iso)[0] == pytest.approx(math.log(5), abs=0.01)
@@ -243,7 +248,7 @@ def test_phase_trajectories_follow_the_flow(order, off_mode):
         assert traj.shape == (seg.stop - seg.start + 1, len(x), 2)
         torch.testing.assert_close(traj[:-1], xs[seg.start : seg.stop])
         # masked by the next state's mask, the end state is the next state
-        mask = model.arch.masks[seg.stop].to(traj.dtype)
+        mask = model.arch.masks[seg.stop].to(traj)
         if off_mode == "reset":
             torch.testing.assert_close(traj[-1] * mask, xs[seg.stop])
         else:

@@ -24,6 +24,9 @@ from autoencode import (
 )
 from autoencode.checkpoint import CheckpointMismatch
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 A = Architecture
 NAN, INF = float("nan"), float("inf")
 #: A folder and an entry module for autoencode.cache (the checks below fail before either is used).
@@ -41,6 +44,13 @@ def problem(n=16, seed=0):
 
 
 X, Y, LABELS = problem()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _data_on_device(on_device):
+    """The module's data, made again on the device its tests run on (the cases read them)."""
+    global X, Y, LABELS
+    X, Y, LABELS = problem()
 
 
 def shooting(**kw):
@@ -255,13 +265,13 @@ CASES = [
     ("negative lr", lambda: shooting(lr=-1.0), ValueError, r"lr must be positive"),
     (
         "lr whose step overflows",
-        lambda: shooting(lr=3e38),
+        lambda: ShootingTrainer(tiny(dtype=torch.float32), lr=3e38),
         ValueError,
         r"lr = 3e\+38 gives a gradient step lr / h = 6e\+38 that overflows torch.float32",
     ),
     (
         "proximal lr whose 1/lr overflows",
-        lambda: shooting(update="proximal", lr=1e-300),
+        lambda: ShootingTrainer(tiny(dtype=torch.float32), update="proximal", lr=1e-300),
         ValueError,
         r"proximal weight 1 / lr that overflows",
     ),
@@ -287,7 +297,7 @@ CASES = [
     ("Adam NaN lr", lambda: AdamTrainer(tiny(), lr=NAN), ValueError, r"lr must be a finite number"),
     (
         "Adam lr overflowing",
-        lambda: AdamTrainer(tiny(), lr=1e39),
+        lambda: AdamTrainer(tiny(dtype=torch.float32), lr=1e39),
         ValueError,
         r"lr = 1e\+39 overflows",
     ),
@@ -483,8 +493,9 @@ def test_train_must_return_a_history(tmp_path):
 
 
 # -- checkpoints written under one setting and resumed under another ------------------------------
-def _write(path, make=None, model=None, x=X, y=Y, **kw):
+def _write(path, make=None, model=None, x=None, y=None, **kw):
     make = make or ShootingTrainer
+    x, y = (X if x is None else x), (Y if y is None else y)
     make(model or tiny(), progress=False, checkpoint=path, **kw).fit(x, y, 3)
 
 

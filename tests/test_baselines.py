@@ -5,6 +5,9 @@ import torch
 
 from autoencode.baselines import PCA, reconstruction_mse
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def test_pca_reconstructs_points_on_an_affine_line_exactly():
     t = torch.linspace(-1, 1, 50)[:, None]
@@ -13,7 +16,7 @@ def test_pca_reconstructs_points_on_an_affine_line_exactly():
 
 
 def test_pca_error_is_the_discarded_variance():
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator(torch.get_default_device()).manual_seed(0)
     x = torch.randn(500, 3, generator=g, dtype=torch.float64) * torch.tensor(
         [3.0, 1.0, 0.1], dtype=torch.float64
     )

@@ -11,6 +11,9 @@ import torch
 import autoencode as ae
 from autoencode import cache
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 #: The module that sets the toy runs of these tests up: the trainers (its imports, transitively,
 #: are the code a run's key depends on).
 ENTRY = "training"
@@ -210,6 +213,7 @@ def test_the_mnist_model_hashes_its_training_code_only():
         "architecture.py",
         "activations.py",
         "checkpoint.py",
+        "devices.py",
     }
 
 

@@ -8,6 +8,9 @@ import torch
 
 from autoencode import CheckpointError, load_checkpoint, save_checkpoint
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def test_round_trip_and_no_temporary_files_left(tmp_path):
     state = {"w": torch.arange(6.0).reshape(2, 3), "history": {"cost": [1.0, 0.5]}, "iteration": 2}
@@ -106,7 +109,7 @@ def test_a_trainer_checkpoint_records_its_settings_and_a_finite_cost(tmp_path):
         "off_mode": "reset",
         "activation": "tanh",
         "bias": True,
-        "dtype": "torch.float32",
+        "dtype": str(torch.get_default_dtype()),
         "update": "adam",
         "lr": 0.05,
         "inner_iterations": None,

@@ -15,6 +15,9 @@ import autoencode as ae
 from autoencode import analysis, claims
 from autoencode.experiments.mnist import MNIST_FULL
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 TARGETS = torch.tensor(ae.datasets.DEFAULT_TARGETS)
 
 
@@ -24,7 +27,7 @@ def initial_2d(order, L, seed=0):
 
 
 @pytest.fixture(scope="module")
-def clusters_test():
+def clusters_test(on_device):
     return ae.datasets.two_clusters(n=1000, seed=1)  # the held-out points of Figs 4-5
 
 
@@ -88,7 +91,7 @@ MNIST_TRAIN_USED, MNIST_TEST_USED = 10000, 2000  # of the full set's 60,000 / 10
 
 
 @pytest.fixture(scope="module")
-def mnist_initial():
+def mnist_initial(on_device):
     """The book's MNIST AutoencODE (reset and freeze) at initialisation, and its data: the
     book's source (the full MNIST set), the first 10,000 training images (for PCA and the mean
     image) and the first 2,000 test images, which keeps these tests fast; every claim fails on
@@ -135,7 +138,7 @@ def test_fig9_claim_fails_on_the_initial_model(mnist_initial):
     model = models["reset"]
     stats = analysis.latent_means(model, x_test, labels)
     with torch.no_grad():
-        decoded = model.decode(stats.mean.float())
+        decoded = model.decode(stats.mean.to(model.dtype))
     class_means = torch.stack([x_test[labels == c].mean(0) for c in range(10)])
     matches = int((torch.cdist(decoded, class_means).argmin(1) == stats.classes).sum())  # 1
     assert not claims.decoded_means_recognisable(matches)

@@ -71,3 +71,22 @@ def test_malformed_override_is_explained(tmp_path):
     name = sorted(ae.experiments.FIGURES)[0]
     proc = _cli("figure", name, "-p", "lam", tmp_path=tmp_path)
     assert proc.returncode != 0 and "key=value" in proc.stderr
+
+
+def test_device_and_dtype_options(tmp_path):
+    """--dtype float64 runs the figure in float64 and records it; a device or dtype this machine
+    cannot use is refused before any work, naming what it has."""
+    out = tmp_path / "out"
+    proc = _cli(
+        "figure", "fig05", "--quick", "--dtype", "float64", "--no-progress", "--out", str(out),
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "on cpu in float64" in proc.stderr
+    params = json.loads((out / "fig05.json").read_text())["parameters"]
+    assert (params["device"], params["dtype"]) == ("cpu", "float64")
+    if "cuda" not in ae.available_devices():
+        proc = _cli("figure", "fig05", "--quick", "--device", "cuda", tmp_path=tmp_path)
+        assert proc.returncode == 2 and "'cuda' is not available here" in proc.stderr
+    proc = _cli("figure", "fig05", "--quick", "--dtype", "int8", tmp_path=tmp_path)
+    assert proc.returncode == 2 and "unknown dtype 'int8'" in proc.stderr

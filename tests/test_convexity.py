@@ -8,6 +8,9 @@ import torch
 import autoencode as ae
 from autoencode.experiments import convexity, toy2d
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def table(mins, maxs=None, step=0.4, lam=0.1):
     maxs = maxs or [1.0] * len(mins)
@@ -100,7 +103,7 @@ def test_the_figure_reports_every_number_of_its_page(monkeypatch):
     def tiny_mnist(quick, seed, progress=False):
         model = ae.AutoencODE(ae.Architecture.from_phases([3, 2, 3], L=4), T=1.0, seed=seed)
         trainer = ae.ShootingTrainer(model, update="adam", lr=1e-2, lam=1e-3, progress=False)
-        x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+        x = torch.randn(16, 3, generator=torch.Generator(torch.get_default_device()).manual_seed(0))
         return {"source": "tiny", "lam": 1e-3}, trainer, x
 
     monkeypatch.setattr(convexity, "mnist_problem", tiny_mnist)

@@ -7,13 +7,17 @@ import torch
 
 from autoencode import datasets
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def test_two_clusters_are_reproducible_balanced_and_separated_along_x1():
     x, labels = datasets.two_clusters(200, seed=4)
     x2, labels2 = datasets.two_clusters(200, seed=4)
     assert torch.equal(x, x2) and torch.equal(labels, labels2)
     assert not torch.equal(x, datasets.two_clusters(200, seed=5)[0])
-    assert x.shape == (200, 2) and x.dtype == torch.float32 and labels.dtype == torch.int64
+    assert x.shape == (200, 2) and x.dtype == torch.get_default_dtype()
+    assert labels.dtype == torch.int64
     assert (labels == 0).sum() == (labels == 1).sum() == 100
     assert torch.all(x[labels == 0, 0] < 0) and torch.all(x[labels == 1, 0] > 0)
     assert abs(float(x[labels == 0, 1].mean()) - float(x[labels == 1, 1].mean())) < 0.1
@@ -32,7 +36,8 @@ def test_targets_and_accuracy():
 def test_sine_curve_lies_on_the_curve():
     x = datasets.sine_curve(300, seed=1, amplitude=0.6)
     assert x.shape == (300, 2)
-    torch.testing.assert_close(x[:, 1], 0.6 * torch.sin(torch.pi * x[:, 0]))
+    # drawn in float32 whatever the dtype they are returned in
+    torch.testing.assert_close(x[:, 1], 0.6 * torch.sin(torch.pi * x[:, 0]), rtol=1e-6, atol=1e-6)
     assert x[:, 0].min() >= -1 and x[:, 0].max() <= 1
     with pytest.raises(ValueError):
         datasets.sine_curve(0)
@@ -43,7 +48,8 @@ def test_truncated_gaussians_default_is_the_earlier_papers_data():
     x2, labels2 = datasets.truncated_gaussians(seed=3)
     assert torch.equal(x, x2) and torch.equal(labels, labels2)
     assert not torch.equal(x, datasets.truncated_gaussians(seed=4)[0])
-    assert x.shape == (200, 2) and x.dtype == torch.float32 and labels.dtype == torch.int64
+    assert x.shape == (200, 2) and x.dtype == torch.get_default_dtype()
+    assert labels.dtype == torch.int64
     assert torch.equal(labels, torch.tensor([0] * 100 + [1] * 100))  # class by class
     centres = torch.tensor(datasets.BONNET2021_CENTERS)
     r = (x - centres[labels]).norm(dim=1)

@@ -10,6 +10,9 @@ import torch
 import autoencode as ae
 from autoencode.experiments import deep_limit as dl
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def test_phases_cover_the_same_fractions_of_time():
     for L in (10, 20, 160):

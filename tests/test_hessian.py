@@ -5,11 +5,14 @@ import torch
 
 from autoencode import Architecture, AutoencODE, hessian_matrix, hessian_spectrum, pmp
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 @pytest.fixture(scope="module")
-def problem():
+def problem(on_device):
     model = AutoencODE(Architecture.from_phases([3, 2, 3], L=6), T=2.0, seed=1)
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator(torch.get_default_device()).manual_seed(0)
     x = torch.randn(25, 3, generator=g)
     y = torch.randn(25, 3, generator=g)
     return model, x, y
@@ -32,7 +35,11 @@ def test_hessian_matches_finite_differences_of_the_costate_gradient(problem):
     xd, yd = x.double(), y.double()
     H = hessian_matrix(m, xd, yd, lam=0.01)
     params = list(m.parameters())
-    v = torch.randn(H.shape[0], dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    v = torch.randn(
+        H.shape[0],
+        dtype=torch.float64,
+        generator=torch.Generator(torch.get_default_device()).manual_seed(1),
+    )
 
     def grad_at(shift):
         with torch.no_grad():

@@ -7,19 +7,20 @@ import torch
 
 from autoencode import Architecture, AutoencODE
 
-torch.set_default_dtype(torch.float32)
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
 
 
 def dense_reference(model, x):
     """x_{k+1} = m_{k+1} * (x + h m_k * tanh(W (m_k * x) + b)), written with d x d matrices."""
     arch, h, d = model.arch, model.h, model.dim
-    m = arch.masks.to(x.dtype)
+    m = arch.masks.to(x)  # the architecture's masks live on the CPU
     states = [x * m[0] if model.off_mode == "reset" else x]
     for k in range(model.depth):
         idx = model.components(k)
-        W = torch.zeros(d, d, dtype=x.dtype)
+        W = x.new_zeros(d, d)
         W[idx[:, None], idx[None, :]] = model.weights[k].detach()
-        b = torch.zeros(d, dtype=x.dtype)
+        b = x.new_zeros(d)
         if model.has_bias:
             b[idx] = model.biases[k].detach()
         u = states[-1]
@@ -124,11 +125,13 @@ def test_init_normal_is_the_default_and_unchanged():
     default = AutoencODE(arch, seed=5, init_scale=2.0)
     normal = AutoencODE(arch, seed=5, init_scale=2.0, init="normal")
     assert all(torch.equal(a, b) for a, b in zip(default.parameters(), normal.parameters()))
-    # The draw is N(0, init_scale^2 / w_k) from a private generator, layer after layer; biases 0.
+    # The draw is N(0, init_scale^2 / w_k) from a private generator, layer after layer, made on
+    # the CPU in float32 on every device and in every dtype, then moved; biases 0.
     gen = torch.Generator().manual_seed(5)
     for k, W in enumerate(default.weights):
         w = arch.widths[k]
-        assert torch.equal(W.detach(), torch.randn(w, w, generator=gen) * (2.0 / math.sqrt(w)))
+        drawn = torch.randn(w, w, generator=gen, device="cpu", dtype=torch.float32)
+        assert torch.equal(W.detach(), (drawn * (2.0 / math.sqrt(w))).to(W))
         assert torch.equal(default.biases[k].detach(), torch.zeros(w))
 
 
@@ -204,5 +207,5 @@ def test_increment_is_the_euler_step_before_the_next_mask(name, mode):
     traj = model.trajectory(torch.randn(6, arch.dim, dtype=torch.float64)).detach()
     for k in range(model.depth):
         step = traj[k] + model.increment(k, traj[k]).detach()
-        expected = step * arch.masks[k + 1] if mode == "reset" else step
+        expected = step * arch.masks[k + 1].to(step) if mode == "reset" else step
         torch.testing.assert_close(expected, traj[k + 1], rtol=1e-12, atol=1e-12)

@@ -13,6 +13,9 @@ from autoencode.experiments.mnist_model import MNIST_FULL
 from autoencode.experiments.ncode import NCODE_FULL, build_ncode, time_to_target, trained_ncode
 from autoencode.ncode import NCODE, train_ncode
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 def book_model(x_train: torch.Tensor) -> NCODE:
     """The page's N-CODE (full mode) at its initial weights, starting from x_train's mean."""
@@ -81,7 +84,7 @@ def test_parameter_gradient_of_the_training_loss_matches_finite_differences():
         return ((m(x) - x) ** 2).mean()
 
     grads = torch.autograd.grad(loss(), params)
-    gen = torch.Generator().manual_seed(0)
+    gen = torch.Generator(torch.get_default_device()).manual_seed(0)
     dirs = [torch.randn(p.shape, generator=gen, dtype=torch.float64) for p in params]
     analytic = sum(float((g * d).sum()) for g, d in zip(grads, dirs))
     eps = 1e-6
@@ -210,7 +213,8 @@ def test_quick_experiment_and_cache(tmp_path, monkeypatch):
     # N-CODE was cached: a second call loads the same weights and history
     params = dict(r.parameters)
     x = r.details["ncode"].start.expand(1, -1)  # any input
-    model, history = trained_ncode(params, _train_images(params), verbose=False)
+    with ae.compute_on(params["device"], params["dtype"]):  # where run() trained it
+        model, history = trained_ncode(params, _train_images(params), verbose=False)
     assert history == r.details["hist_ncode"]
     with torch.no_grad():
         assert torch.equal(model(x), r.details["ncode"](x))

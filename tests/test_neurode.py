@@ -13,6 +13,9 @@ from autoencode.experiments import neurode as nd
 from autoencode.experiments.toy2d import train
 from autoencode.reproduction import load_reference
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 D = ae.datasets
 
 

@@ -86,6 +86,10 @@ def test_conventions(path: Path):
     assert "parameters" in first.metadata.get("tags", []), (
         "the first code cell must be tagged 'parameters' (papermill)"
     )
+    for knob in ("device", "dtype"):  # where it computes: the book's CPU and float32 by default
+        assert re.search(rf"^{knob} = None\b", first.source, re.M), (
+            f"the parameters cell must offer `{knob} = None` (issue 17)"
+        )
     source = "\n".join(c.source for c in cells)
     assert re.search(r"^\s*import autoencode as ae\b", source, re.M), (
         "missing `import autoencode as ae`"

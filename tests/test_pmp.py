@@ -5,6 +5,9 @@ import torch
 
 from autoencode import Architecture, AutoencODE, pmp
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 ARCHS = {
     "prefix (first-k)": lambda: Architecture.from_phases([4, 2, 1, 2, 4], L=10),
     "prefix (permuted)": lambda: Architecture.from_phases([4, 1, 4], L=9, order=[2, 0, 3, 1]),
@@ -23,7 +26,7 @@ def setup_problem(name, mode, bias, activation="tanh", seed=0):
     with torch.no_grad():
         for b in model.biases:
             b.normal_(0, 0.5)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator(torch.get_default_device()).manual_seed(seed)
     x = torch.randn(13, arch.dim, generator=g, dtype=torch.float64)
     y = torch.randn(13, arch.dim, generator=g, dtype=torch.float64)
     return model, x, y
@@ -92,7 +95,7 @@ def test_adjoint_step_is_the_transpose_of_the_step(name, mode):
     mode on the components active in x_k: an off component is 0 and so is its co-state)."""
     model, x, _ = setup_problem(name, mode, True)
     fwd = pmp.forward_states(model, x)
-    g = torch.Generator().manual_seed(3)
+    g = torch.Generator(torch.get_default_device()).manual_seed(3)
     for k in range(model.depth):
         u = fwd.xs[k].detach().clone().requires_grad_(True)
         _, z = model.pre_activation(k, u)
@@ -106,7 +109,7 @@ def test_adjoint_step_is_the_transpose_of_the_step(name, mode):
             pa = model.active_block(k, p_next)
             delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
             p = model.adjoint_step(k, p_next, delta)
-        on = model.arch.masks[k] if mode == "reset" else torch.ones(model.dim, dtype=torch.bool)
+        on = model.arch.masks[k].to(p.device) if mode == "reset" else torch.ones(model.dim).bool()
         torch.testing.assert_close(
             model.to_external(p) * on, model.to_external(vjp) * on, rtol=1e-10, atol=1e-13
         )

@@ -13,6 +13,9 @@ import autoencode as ae
 from autoencode.experiments import toy2d
 from autoencode.reproduction import load_reference
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 FIGURES = ("fig04", "fig05", "fig06")
 
 

@@ -8,15 +8,18 @@ import torch
 import autoencode as ae
 from autoencode import AdamTrainer, Architecture, AutoencODE, ShootingTrainer, TrainingDiverged
 
+# Each test runs on every device this machine has (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("on_device")
+
 
 @pytest.fixture(scope="module")
-def clusters():
+def clusters(on_device):
     x, labels = ae.datasets.two_clusters(60, seed=0)
     return x, ae.datasets.class_targets(labels)
 
 
-def fig4_model(seed=0):
-    return AutoencODE(Architecture.from_phases([2, 1, 2], L=12), T=5.0, seed=seed)
+def fig4_model(seed=0, dtype=None):
+    return AutoencODE(Architecture.from_phases([2, 1, 2], L=12), T=5.0, seed=seed, dtype=dtype)
 
 
 @pytest.mark.parametrize(
@@ -257,9 +260,10 @@ def test_nan_cost_goes_back_to_the_last_state_with_a_finite_cost(clusters, tmp_p
     ids=["gradient-1e8", "adam-1e30", "autograd-sgd-1e8"],
 )
 def test_huge_lr_diverges_and_the_checkpoint_holds_a_finite_cost(clusters, tmp_path, make):
-    x, y = clusters
+    # These learning rates overflow float32 (the premise), whatever the default dtype.
+    x, y = (t.to(torch.float32) for t in clusters)
     path = tmp_path / "run.pt"
-    tr = make(fig4_model(), path)
+    tr = make(fig4_model(dtype=torch.float32), path)
     with pytest.raises(
         TrainingDiverged, match=r"cost is (inf|nan) at iteration \d+: the trainer went back"
     ) as info:
@@ -270,12 +274,12 @@ def test_huge_lr_diverges_and_the_checkpoint_holds_a_finite_cost(clusters, tmp_p
     state = ae.load_checkpoint(path)
     assert state["iteration"] == tr.iteration and math.isfinite(state["cost"])
     assert len(state["history"]["cost"]) == tr.iteration
-    back = fig4_model(seed=5)
+    back = fig4_model(seed=5, dtype=torch.float32)
     back.load_state_dict(state["model"])
     with torch.no_grad():
         assert math.isfinite(float(back.cost(x, y, tr.lam)[0]))
     # resuming goes back into the good state, not into the bad one, and diverges at the same place
-    again = make(fig4_model(seed=7), path)
+    again = make(fig4_model(seed=7, dtype=torch.float32), path)
     with pytest.raises(TrainingDiverged) as info2:
         again.fit(x, y, 40, resume=True)
     assert (

@@ -409,8 +409,8 @@ def local_convexity(
     x_hess = x_mnist[:mnist_hessian_images]
     n_mnist = sum(q.numel() for q in trainer.model.parameters())
     mnist_table = lanczos_along_training(
-        trainer, x_mnist, x_hess, mnist_at, dtype=torch.float32, tol=lanczos_tol
-    )
+        trainer, x_mnist, x_hess, mnist_at, dtype=trainer.model.dtype, tol=lanczos_tol
+    )  # the model's own dtype: float32 in the book (three times faster than float64)
     lines += ["", f"MNIST ({p['source']}, {len(x_mnist)} training images), {n_mnist:,} parameters"]
     for _, r in mnist_table.iterrows():
         lines.append(

@@ -289,7 +289,7 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
         for a, bb, d in pairs
     ]
     with torch.no_grad():
-        decoded_means = model.decode(stats.mean.float())  # [10, 784]
+        decoded_means = model.decode(stats.mean.to(model.dtype))  # [10, 784]
     class_means = torch.stack([x_test[y_test == c].mean(0) for c in range(10)])
     nearest = torch.cdist(decoded_means, class_means).argmin(1)
     matches = int((nearest == stats.classes).sum())

@@ -10,6 +10,10 @@ An experiment module (``autoencode/experiments/<group>.py``) declares each of it
 ``defaults(quick)`` gives the experiment's parameters (full mode, or quick mode for the tests);
 they exist there only. A notebook and ``python -m autoencode figure`` both go through
 :func:`parameters` (the defaults with the caller's overrides, checked) and :func:`run`.
+
+Every figure also takes ``device`` and ``dtype`` (:data:`PLACEMENT`, default the CPU in float32,
+the book's set-up): :func:`run` runs the experiment under
+:func:`autoencode.devices.compute_on`, so its models and data are made there.
 """
 
 from __future__ import annotations
@@ -34,7 +38,11 @@ __all__ = [
     "run",
     "format_parameters",
     "torch_threads",
+    "PLACEMENT",
 ]
+
+#: The parameters every figure takes besides its own: where it computes (the book: CPU, float32).
+PLACEMENT: dict[str, str] = {"device": "cpu", "dtype": "float32"}
 
 
 @dataclass
@@ -176,11 +184,12 @@ def parameters(
     figure and is not None overrides the default. ``quick=None`` reads ``AUTOENCODE_QUICK``.
     An override that is not a parameter of the figure is an error that lists them.
     """
+    from ..devices import resolve_device, resolve_dtype
     from ..notebook import quick_mode
 
     spec = _spec(name)
     quick = quick_mode() if quick is None else bool(quick)
-    params = dict(spec.defaults(quick))
+    params = {**spec.defaults(quick), **PLACEMENT}
     given = {k: v for k, v in (namespace or {}).items() if k in params and v is not None}
     unknown = sorted(set(overrides) - set(params))
     if unknown:
@@ -197,17 +206,24 @@ def parameters(
                 f"string {v!r}"
             )
     params.update(given)
+    # Checked now, so that a device this machine lacks is refused before any work.
+    params["device"] = str(resolve_device(params["device"]))
+    params["dtype"] = str(resolve_dtype(params["dtype"])).removeprefix("torch.")
     params["quick"] = quick
     return params
 
 
 def run(name: str, progress: bool = True, **params: Any) -> Result:
-    """Run the experiment of figure ``name`` with :func:`parameters` ``(name, **params)``."""
+    """Run the experiment of figure ``name`` with :func:`parameters` ``(name, **params)``, on
+    its ``device`` in its ``dtype``."""
+    from ..devices import compute_on
+
     spec = _spec(name)
     quick = params.pop("quick", None)
     resolved = parameters(name, quick=quick, **params)
-    with torch_threads(spec.threads):
-        result = spec.function(progress=progress, **resolved)
+    own = {k: v for k, v in resolved.items() if k not in PLACEMENT}
+    with torch_threads(spec.threads), compute_on(resolved["device"], resolved["dtype"]):
+        result = spec.function(progress=progress, **own)
     result.parameters = resolved
     return result
 
