@@ -25,7 +25,17 @@ __all__ = [
     "resolve_dtype",
     "compute_on",
     "check_placement",
+    "has_fused_optimizers",
 ]
+
+#: Device types with torch's fused (one kernel for every parameter) Adam and SGD steps.
+FUSED_OPTIMIZER_DEVICES = ("cpu", "cuda", "mps", "xpu")
+
+
+def has_fused_optimizers(device: torch.device) -> bool:
+    """Whether ``torch.optim.Adam(..., fused=True)`` runs on this device (not on ``meta``)."""
+    return device.type in FUSED_OPTIMIZER_DEVICES
+
 
 #: The floating dtypes the library computes in, by name.
 DTYPES: dict[str, torch.dtype] = {

@@ -43,9 +43,21 @@ INITS = ("normal", "constant")
 
 
 def fit_width(t: torch.Tensor, w: int) -> torch.Tensor:
-    """The first w columns of t, zero-padded if t has fewer."""
+    """The first w columns of t, zero-padded if t has fewer (t itself if it has w)."""
     n = t.shape[1]
-    return t[:, :w] if n >= w else F.pad(t, (0, w - n))
+    if n == w:
+        return t
+    return t[:, :w] if n > w else F.pad(t, (0, w - n))
+
+
+def _sum_of_squares(params: list[torch.Tensor]) -> torch.Tensor:
+    """sum |theta|^2 over the parameters, in few kernels: many small tensors are joined and
+    dotted (one product instead of a Python loop over them), large ones summed from their norms
+    (one read of each, no joined copy)."""
+    if sum(p.numel() for p in params) <= 1 << 16:
+        flat = torch.cat([p.reshape(-1) for p in params])
+        return torch.dot(flat, flat)
+    return torch.stack(torch._foreach_norm(params)).square().sum()
 
 
 @dataclass
@@ -133,6 +145,8 @@ class AutoencODE(nn.Module):
 
         order = arch.chain_order()
         self._prefix = order is not None
+        # The identity order (every 2D figure): no gather into or out of the internal order.
+        self._identity = order is None or torch.equal(order, torch.arange(arch.dim, device="cpu"))
         perm = order if order is not None else torch.arange(arch.dim, device="cpu")
         self.register_buffer("perm", perm.to(device), persistent=False)
         self.register_buffer("inv_perm", torch.argsort(perm).to(device), persistent=False)
@@ -197,6 +211,16 @@ class AutoencODE(nn.Module):
         """theta_k: ``[W_k, b_k]`` (or ``[W_k]`` without bias)."""
         return [self.weights[k], self.biases[k]] if self.has_bias else [self.weights[k]]
 
+    def thetas(self) -> list[list[nn.Parameter]]:
+        """Every theta_k at once, ``[[W_0, b_0], ...]``: what the sweeps read, fetched once per
+        sweep (indexing a ParameterList costs about 2 us, and a sweep reads each layer 3 times).
+        """
+        # The lists' own storage, in index order (ParameterList keeps it in _parameters).
+        Ws = list(self.weights._parameters.values())
+        if not self.has_bias:
+            return [[W] for W in Ws]  # type: ignore[list-item]
+        return [[W, b] for W, b in zip(Ws, self.biases._parameters.values())]  # type: ignore[list-item]
+
     def extra_repr(self) -> str:
         return (
             f"{self.arch!r}, T={self.T:g}, h={self.h:g}, activation={self.activation.name}, "
@@ -236,7 +260,10 @@ class AutoencODE(nn.Module):
             )
         if x.shape[0] == 0:
             raise ValueError(f"{name} is an empty batch (N = 0)")
-        if x.device.type != "meta":  # meta tensors (where-are-tensors-made tests) hold no values
+        # One read: a NaN or inf makes the sum non-finite (so may an overflow of finite values,
+        # which the exact scan then clears); meta tensors (tests of where tensors are made) hold
+        # no values.
+        if x.device.type != "meta" and not bool(torch.isfinite(x.sum())):
             bad = ~torch.isfinite(x)
             if bad.any():
                 rows = torch.nonzero(bad.any(1)).flatten()
@@ -258,18 +285,25 @@ class AutoencODE(nn.Module):
 
     def to_internal(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """State k, given in original coordinates ``[N, d]``, in the internal representation."""
-        u = x[:, self.perm] if self._prefix else x
+        # index_select: the same gather as x[:, perm], about three times faster on the CPU
+        u = x.index_select(1, self.perm) if self._prefix and not self._identity else x
         if self.compact:
             return u[:, : self._width[k]]
         if self.off_mode == "reset" and self._width[k] < self.dim:
             return u * self.masks[k]
         return u
 
+    @property
+    def full_output(self) -> bool:
+        """Whether every component is on in x_L (an autoencoder): the internal x_L then holds the
+        whole output, in permuted order, and a loss over it is the loss over the output."""
+        return self._width[-1] == self.dim
+
     def to_external(self, u: torch.Tensor) -> torch.Tensor:
         """Back to original coordinates ``[N, d]`` (zeros for turned-off components)."""
         if u.shape[-1] < self.dim:
             u = F.pad(u, (0, self.dim - u.shape[-1]))
-        return u[..., self.inv_perm] if self._prefix else u
+        return u.index_select(-1, self.inv_perm) if self._prefix and not self._identity else u
 
     # -- one Euler step (internal representation) ----------------------------
     def active_block(self, k: int, t: torch.Tensor) -> torch.Tensor:
@@ -280,11 +314,15 @@ class AutoencODE(nn.Module):
         """
         return fit_width(t, self._width[k]) if self.compact else t[:, self._sel[k]]
 
-    def pre_activation(self, k: int, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(x_k on its active block ``[N, w_k]``, z = W_k x_a + b_k)."""
+    def pre_activation(
+        self, k: int, x: torch.Tensor, theta: Sequence[torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x_k on its active block ``[N, w_k]``, z = W_k x_a + b_k); ``theta``: theta_k when
+        the caller has it (:meth:`thetas`)."""
         xa = self.active_block(k, x)
-        b = self.biases[k] if self.has_bias else None
-        return xa, F.linear(xa, self.weights[k], b)
+        if theta is None:
+            theta = self.layer_parameters(k)
+        return xa, F.linear(xa, theta[0], theta[1] if len(theta) > 1 else None)
 
     def increment(self, k: int, x: torch.Tensor) -> torch.Tensor:
         """h G_k(x) in original coordinates ``[N, d]``, for a state x of layer k (``[N, d]``).
@@ -301,34 +339,39 @@ class AutoencODE(nn.Module):
 
     def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """x_{k+1} from x_k and the activation a = sigma(z_k)."""
-        if self.compact:
-            return fit_width(x + self.h * a, self._width[k + 1])
+        if self.compact:  # x + h a in one kernel
+            return fit_width(torch.add(x, a, alpha=self.h), self._width[k + 1])
         if self._prefix:  # freeze: the inactive tail is carried through
             w = self._width[k]
-            return torch.cat([x[:, :w] + self.h * a, x[:, w:]], 1)
+            return torch.cat([torch.add(x[:, :w], a, alpha=self.h), x[:, w:]], 1)
         s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
         y = x.index_add(1, s, a, alpha=self.h)
         return y * self.masks[k + 1] if self.off_mode == "reset" else y
 
     def adjoint_step(
-        self, k: int, p_next: torch.Tensor, delta: torch.Tensor, pa: torch.Tensor | None = None
+        self,
+        k: int,
+        p_next: torch.Tensor,
+        delta: torch.Tensor,
+        pa: torch.Tensor | None = None,
+        W: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The co-state step: p_k = (d x_{k+1} / d x_k)^T p_{k+1}, the transpose of :meth:`step`.
 
         ``delta`` = p_{k+1} on layer k's active block times sigma'(z_k), ``[N, w_k]``; ``pa``
-        is that active block of p_{k+1} when the caller has it (:meth:`active_block`). In reset
-        mode the co-state of a turned-off component is 0, as its state is (p_{k+1} too).
+        is that active block of p_{k+1} when the caller has it (:meth:`active_block`), ``W``
+        likewise W_k. In reset mode the co-state of a turned-off component is 0, as its state is
+        (p_{k+1} too).
         """
         pa = self.active_block(k, p_next) if pa is None else pa
+        W = self.weights[k] if W is None else W
         if self.compact:  # p_k = p_a + h (dG_k/dx)^T p_a
-            return torch.addmm(pa, delta, self.weights[k], alpha=self.h)
+            return torch.addmm(pa, delta, W, alpha=self.h)
         if self._prefix:  # freeze: the inactive tail passes through
             w = self._width[k]
-            return torch.cat(
-                [torch.addmm(pa, delta, self.weights[k], alpha=self.h), p_next[:, w:]], 1
-            )
+            return torch.cat([torch.addmm(pa, delta, W, alpha=self.h), p_next[:, w:]], 1)
         s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
-        p = p_next.index_add(1, s, delta @ self.weights[k], alpha=self.h)
+        p = p_next.index_add(1, s, delta @ W, alpha=self.h)
         return p * self.masks[k] if self.off_mode == "reset" else p
 
     # -- flows ------------------------------------------------------------------
@@ -343,9 +386,20 @@ class AutoencODE(nn.Module):
         """Every state x_0..x_L from x_0, with each layer's pre-activation and activation
         (internal representation): the forward pass the co-states go back through."""
         xs, zs, acts = [u], [], []
-        for k in range(self.depth):
-            _, z = self.pre_activation(k, u)
-            a = self.activation.fn(z)
+        sigma = self.activation.fn
+        if self.compact:  # state k is stored as exactly its w_k active columns: read it whole
+            h, widths = self.h, self._width
+            for k, theta in enumerate(self.thetas()):
+                z = F.linear(u, theta[0], theta[1] if len(theta) > 1 else None)
+                a = sigma(z)
+                u = fit_width(torch.add(u, a, alpha=h), widths[k + 1])  # = self.step(k, u, a)
+                xs.append(u)
+                zs.append(z)
+                acts.append(a)
+            return Flow(xs, zs, acts)
+        for k, theta in enumerate(self.thetas()):
+            _, z = self.pre_activation(k, u, theta)
+            a = sigma(z)
             u = self.step(k, u, a)
             xs.append(u)
             zs.append(z)
@@ -400,7 +454,9 @@ class AutoencODE(nn.Module):
         ``params``: other values of the parameters (e.g. a functional call's), default the
         model's own.
         """
-        ps = self.parameters() if params is None else params
+        ps = list(self.parameters() if params is None else params)
+        if not torch.is_grad_enabled():  # a value only (a trainer's cost): the fewest kernels
+            return self.h * _sum_of_squares(ps)
         # sum() starts from the int 0; with at least one parameter the result is a tensor.
         return cast(torch.Tensor, self.h * sum((p**2).sum() for p in ps))
 

@@ -53,25 +53,30 @@ def terminal_costate(model: AutoencODE, xL: torch.Tensor, yL: torch.Tensor) -> t
 
 def _delta(model: AutoencODE, k: int, pa: torch.Tensor, fwd: Flow) -> torch.Tensor:
     """delta_k = p_{k+1} on layer k's active block times sigma'(z_k)."""
-    return pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
+    return model.activation.backward(pa, fwd.zs[k], fwd.acts[k])
 
 
 @torch.no_grad()
 def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, first: int = 0
 ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Co-states p_0..p_L from p_L, by the discrete adjoint equation, and delta_k =
-    p_{k+1}|_active * sigma'(z_k) ``[N, w_k]``, the back-propagated error from which the
-    gradients follow: ``(ps, deltas)``. See :meth:`AutoencODE.adjoint_step`.
+    """Co-states p_first..p_L from p_L, by the discrete adjoint equation, and delta_k =
+    p_{k+1}|_active * sigma'(z_k) ``[N, w_k]`` for every layer, the back-propagated error from
+    which the gradients follow: ``(ps, deltas)``. See :meth:`AutoencODE.adjoint_step`.
+
+    ``first=1`` stops at p_1: the gradients need the deltas only, and p_0 (the co-state of the
+    input, a whole matrix product) none of them. ``ps[k]`` for k < first is None.
     """
-    # Placeholders: every entry is set below (p_L first, then k = L-1 down to 0).
+    # Placeholders: every entry is set below (p_L first, then k = L-1 down to first).
     ps = cast(list[torch.Tensor], [None] * (model.depth + 1))
     deltas = cast(list[torch.Tensor], [None] * model.depth)
     ps[-1] = pL
+    thetas = model.thetas()
     for k in range(model.depth - 1, -1, -1):
         pa = model.active_block(k, ps[k + 1])
         deltas[k] = _delta(model, k, pa, fwd)
-        ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa)
+        if k >= first:
+            ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa, thetas[k][0])
     return ps, deltas
 
 
@@ -82,15 +87,24 @@ def backward_costates(
 
 
 def layer_gradient(
-    theta: Sequence[torch.Tensor], xa: torch.Tensor, delta: torch.Tensor, lam: float, scale: float
+    theta: Sequence[torch.Tensor],
+    xa: torch.Tensor,
+    delta: torch.Tensor,
+    lam: float,
+    scale: float,
+    ones: torch.Tensor | None = None,
 ) -> list[torch.Tensor]:
     """``scale`` * dH_k/dtheta / h = scale * (delta^T x_a - 2 lambda theta), as ``[dW, db]``.
 
-    ``scale`` = h gives dH_k/dtheta, -h gives dJ/dtheta_k, 1 the gradient of H_k / h.
+    ``scale`` = h gives dH_k/dtheta, -h gives dJ/dtheta_k, 1 the gradient of H_k / h. Each is
+    one fused product: the bias's column sum of delta as delta^T times ``ones`` (N ones, made
+    here unless the caller, a sweep over the layers, has them).
     """
-    grads = [torch.addmm(theta[0], delta.T, xa, beta=-2 * lam * scale, alpha=scale)]
+    dt = delta.t()
+    grads = [torch.addmm(theta[0], dt, xa, beta=-2 * lam * scale, alpha=scale)]
     if len(theta) > 1:
-        grads.append(delta.sum(0).mul_(scale).add_(theta[1], alpha=-2 * lam * scale))
+        ones = delta.new_ones(delta.shape[0]) if ones is None else ones
+        grads.append(torch.addmv(theta[1], dt, ones, beta=-2 * lam * scale, alpha=scale))
     return grads
 
 
@@ -109,7 +123,7 @@ def layer_hamiltonian(
     z = F.linear(xa, theta[0], theta[1] if len(theta) > 1 else None)
     a = model.activation.fn(z)
     value = (pa * a).sum() - lam * sum((t**2).sum() for t in theta)
-    delta = pa * model.activation.derivative(z, a)
+    delta = model.activation.backward(pa, z, a)
     return value, layer_gradient(theta, xa, delta, lam, scale=1.0)
 
 
@@ -133,11 +147,10 @@ def hamiltonian(
 def _layer_gradients(
     model: AutoencODE, fwd: Flow, deltas: list[torch.Tensor], lam: float, scale: float
 ) -> list[list[torch.Tensor]]:
+    ones = deltas[0].new_ones(deltas[0].shape[0])
     return [
-        layer_gradient(
-            model.layer_parameters(k), model.active_block(k, fwd.xs[k]), deltas[k], lam, scale
-        )
-        for k in range(model.depth)
+        layer_gradient(theta, model.active_block(k, fwd.xs[k]), deltas[k], lam, scale, ones)
+        for k, theta in enumerate(model.thetas())
     ]
 
 
@@ -152,21 +165,34 @@ def hamiltonian_gradients(
 
 @torch.no_grad()
 def cost_and_gradients(
-    model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    first: int = 0,
+    checked: bool = False,
 ) -> tuple[
     torch.Tensor, torch.Tensor, torch.Tensor, list[list[torch.Tensor]], Flow, list[torch.Tensor]
 ]:
     """One shooting sweep: forward states, co-states, and dJ/dtheta = -dH/dtheta from them.
 
     Returns ``(J, data, reg, grads, fwd, ps)``, ``grads`` shaped like
-    :func:`hamiltonian_gradients`.
+    :func:`hamiltonian_gradients`. ``first``: the co-states are computed down to p_first
+    (:func:`backward_costates`; a trainer passes 1). ``checked=True``: x and y were checked by
+    :meth:`AutoencODE.check_input` already (a trainer checks its data once, not every batch).
     """
-    fwd = forward_states(model, x)
-    y = model.check_input(y, name="y")
-    xL = fwd.xs[-1]
-    data = model.data_loss(model.to_external(xL), y)
-    reg = lam * model.regulariser()
-    pL = terminal_costate(model, xL, model.to_internal(y, model.depth))
-    ps, deltas = backward_costates(model, fwd, pL)
+    if not checked:
+        x, y = model.check_input(x), model.check_input(y, name="y")
+    fwd = model.flow_states(model.to_internal(x, 0))
+    xL, yL = fwd.xs[-1], model.to_internal(y, model.depth)
+    diff = xL - yL
+    if model.full_output:  # the whole of y is in yL: the loss in internal order
+        data = (diff * diff).sum(1).mean()
+    else:  # components turned off in x_L: y's values there count too
+        data = model.data_loss(model.to_external(xL), y)
+    thetas = model.thetas()
+    reg = lam * model.regulariser([t for theta in thetas for t in theta])  # no grad: fast path
+    pL = diff.mul_(-2.0 / xL.shape[0])  # terminal_costate, in place of the difference
+    ps, deltas = backward_costates(model, fwd, pL, first=first)
     grads = _layer_gradients(model, fwd, deltas, lam, scale=-model.h)
     return data + reg, data, reg, grads, fwd, ps

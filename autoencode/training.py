@@ -49,6 +49,7 @@ from tqdm import tqdm
 from . import pmp
 from .architecture import Architecture, _real, _whole
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
+from .devices import has_fused_optimizers
 from .model import AutoencODE, Flow
 
 __all__ = ["Trainer", "ShootingTrainer", "AdamTrainer", "TrainingDiverged", "UPDATES", "FORMAT"]
@@ -410,12 +411,20 @@ class Trainer:
         self._pos = 0
         self._data: dict | None = None
 
-    # -- to implement -----------------------------------------------------
     def update(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         """One iteration on a batch: returns (J, data, reg) *before* the update.
 
-        When J is not finite the update must not change the weights.
+        The batch is checked (:meth:`AutoencODE.check_input`); :meth:`fit` checks its data once
+        and calls :meth:`_step` on each batch.
         """
+        x, y = self.model.check_input(x), self.model.check_input(y, name="y")
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
+        return self._step(x, y)
+
+    # -- to implement -----------------------------------------------------
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
+        """:meth:`update` on a checked batch. When J is not finite the weights must not change."""
         raise NotImplementedError
 
     def _rule_config(self) -> dict:
@@ -489,7 +498,7 @@ class Trainer:
                 busy = True
                 idx = self._next_batch(n)
                 xb, yb = (x, y) if idx is None else (x[idx.to(x.device)], y[idx.to(y.device)])
-                J, data_term, reg = self.update(xb, yb)
+                J, data_term, reg = self._step(xb, yb)
                 if not math.isfinite(J):
                     self._diverged(J, snap.iteration, good, good_cost, snap)
                 spare, good, good_cost = good, snap, J
@@ -888,15 +897,17 @@ class ShootingTrainer(Trainer):
         self._optimizer_lr: float | None
         self.optimizer: torch.optim.Optimizer | None
         # The ascent on H_k / h is a descent on J with step lr / h (dJ/dtheta = -dH/dtheta).
-        if update == "gradient":
+        if update == "gradient":  # the step is taken in _step; the SGD object keeps lr and state
             self._optimizer_lr = self.lr / model.h
             self.optimizer = torch.optim.SGD(params, lr=self._optimizer_lr)
         elif update == "adam":
             self._optimizer_lr = self.lr
-            self.optimizer = torch.optim.Adam(params, lr=self._optimizer_lr)
+            self.optimizer = torch.optim.Adam(params, lr=self._optimizer_lr, fused=_fused(model))
         else:
             self._optimizer_lr = None
             self.optimizer = None
+        self._adam_state: tuple[list[torch.Tensor], ...] | None = None
+        self._link_adam_state()
 
     def _rule_config(self) -> dict:
         inner = self.rule in ("fixed_point", "proximal")
@@ -906,21 +917,66 @@ class ShootingTrainer(Trainer):
             "inner_iterations": self.inner_iterations if inner else None,
         }
 
-    def update(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         model = self.model
-        J_t, data_t, reg_t, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, self.lam)
+        # The co-states stop at p_1: the gradients and the inner argmax of fixed_point /
+        # proximal use p_1..p_L only, p_0 (a whole matrix product) none of them.
+        J_t, data_t, reg_t, grads, fwd, ps = pmp.cost_and_gradients(
+            model, x, y, self.lam, first=1, checked=True
+        )
         J, data, reg = float(J_t), float(data_t), float(reg_t)
         if not math.isfinite(J):
             return J, data, reg
-        if self.optimizer is not None:
-            for k in range(model.depth):
-                for p, g in zip(model.layer_parameters(k), grads[k]):
-                    p.grad = g
-            self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)
-        else:
+        if self.optimizer is None:
             self._argmax_hamiltonians(fwd, ps)
+            return J, data, reg
+        # The optimizer's parameters are the model's, in model.parameters() order: every W_k,
+        # then every b_k.
+        group = self.optimizer.param_groups[0]
+        flat = [gs[0] for gs in grads] + [gs[1] for gs in grads if len(gs) > 1]
+        if self.rule == "gradient":  # theta <- theta - (lr / h) dJ/dtheta: SGD's step, one call
+            with torch.no_grad():  # (the lr is the SGD object's, so a scheduler's applies)
+                torch._foreach_add_(group["params"], flat, alpha=-group["lr"])
+        elif self._adam_state is not None:  # Adam's fused kernel on the co-states' gradients
+            steps, exp_avgs, exp_avg_sqs = self._adam_state
+            steps[0].add_(1)  # one counter, shared by every parameter (they step together)
+            beta1, beta2 = group["betas"]
+            torch._fused_adam_(
+                group["params"], flat, exp_avgs, exp_avg_sqs, [], steps, lr=group["lr"],
+                beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
+                amsgrad=False, maximize=False,
+            )  # fmt: skip
+        else:  # a device without the fused kernel: torch's Adam
+            for p, g in zip(group["params"], flat):
+                p.grad = g
+            self.optimizer.step()  # .grad is overwritten at the next step: no zero_grad
         return J, data, reg
+
+    def _link_adam_state(self) -> None:
+        """Adam's state (moments and step counters) as the lists its fused kernel takes, made in
+        the optimizer's own state so that checkpoints hold it; the step counters are made one
+        shared tensor (a single increment per step, instead of one per parameter)."""
+        self._adam_state = None
+        opt = self.optimizer
+        if self.rule != "adam" or opt is None or not has_fused_optimizers(self.model.device):
+            return
+        params = opt.param_groups[0]["params"]
+        if not opt.state:  # before the first step: torch's own initial state
+            for p in params:
+                opt.state[p] = {
+                    # torch's fused Adam counts its steps in float32, on the parameter's device
+                    "step": torch.tensor(0.0, dtype=torch.float32, device=p.device),
+                    "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+                    "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+                }
+        step = opt.state[params[0]]["step"]
+        for p in params:
+            opt.state[p]["step"] = step
+        self._adam_state = (
+            [step] * len(params),
+            [opt.state[p]["exp_avg"] for p in params],
+            [opt.state[p]["exp_avg_sq"] for p in params],
+        )
 
     def _argmax_hamiltonians(self, fwd: Flow, ps: list[torch.Tensor]) -> None:
         """theta_k <- argmax_theta H_k(theta) [- h/(2 lr)|theta - theta_old|^2], all k at once.
@@ -972,15 +1028,25 @@ class ShootingTrainer(Trainer):
             # With an optimizer, its lr is set.
             lr = cast(float, self._optimizer_lr)
             _load_optimizer(self.optimizer, state.get("optimizer"), lr)
+            self._link_adam_state()  # the loaded tensors are new ones
+
+
+def _fused(model: AutoencODE) -> bool | None:
+    """``fused=True`` where torch has the fused step (one kernel for all parameters instead of a
+    Python loop over them: the same update, to round-off), else torch's default."""
+    return True if has_fused_optimizers(model.device) else None
 
 
 def _load_optimizer(optimizer: torch.optim.Optimizer, saved, lr: float) -> None:
-    """Restore an optimizer's saved state, then apply the requested lr (never the saved one)."""
+    """Restore an optimizer's saved state, then apply the requested lr (never the saved one)
+    and this optimizer's own implementation (fused or not)."""
     if not isinstance(saved, dict):
         raise ValueError(f"expected the {type(optimizer).__name__} state, got {saved!r:.60}")
+    fused = [group.get("fused") for group in optimizer.param_groups]
     optimizer.load_state_dict(saved)
-    for group in optimizer.param_groups:
+    for group, f in zip(optimizer.param_groups, fused):
         group["lr"] = lr
+        group["fused"] = f
 
 
 class AdamTrainer(Trainer):
@@ -1009,12 +1075,12 @@ class AdamTrainer(Trainer):
         self.lr = lr
         self.optimizer_name = optimizer
         cls = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
-        self.optimizer = cls(model.parameters(), lr=lr)
+        self.optimizer = cls(model.parameters(), lr=lr, fused=_fused(model))
 
     def _rule_config(self) -> dict:
         return {"optimizer": self.optimizer_name, "lr": self.lr}
 
-    def update(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         self.optimizer.zero_grad(set_to_none=True)
         J, data, reg = self.model.cost(x, y, self.lam)
         if torch.isfinite(J):

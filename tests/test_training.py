@@ -1,5 +1,6 @@
 """Trainers: shooting (all update rules) and Adam decrease J; resume; divergence."""
 
+import copy
 import math
 
 import pytest
@@ -7,6 +8,7 @@ import torch
 
 import autoencode as ae
 from autoencode import AdamTrainer, Architecture, AutoencODE, ShootingTrainer, TrainingDiverged
+from autoencode.experiments.mnist_model import MNIST_FULL, build_model
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
@@ -169,7 +171,7 @@ def test_interrupt_inside_an_update_goes_back_to_a_consistent_state(clusters, tm
         )
 
     tr = make()
-    original = tr.update
+    original = tr._step  # what fit calls on each (checked) batch
 
     def update_then_interrupt(xb, yb):
         out = original(xb, yb)  # the weights and the optimizer have moved...
@@ -177,7 +179,7 @@ def test_interrupt_inside_an_update_goes_back_to_a_consistent_state(clusters, tm
             raise KeyboardInterrupt  # ...but the iteration was not counted
         return out
 
-    tr.update = update_then_interrupt
+    tr._step = update_then_interrupt
     with pytest.raises(KeyboardInterrupt):
         tr.fit(x, y, 8)
     assert tr.iteration == 3 and len(tr.history["cost"]) == 3
@@ -360,3 +362,89 @@ def test_bad_trainer_arguments(clusters):
     bad[4, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN or inf"):
         ShootingTrainer(fig4_model(), progress=False).fit(bad, y, 2)
+
+
+# -- the fast step is the same step (issue 14) ---------------------------------------------------
+
+STEP_ARCHS = {
+    "compact": lambda: Architecture.from_phases([6, 3, 1, 3, 6], L=8, order=[5, 2, 0, 4, 1, 3]),
+    "freeze": lambda: Architecture.from_phases([6, 3, 6], L=6),
+    "gathered": lambda: Architecture(
+        [
+            [1, 1, 1, 1],
+            [1, 1, 1, 0],
+            [1, 1, 0, 0],
+            [1, 0, 0, 0],
+            [1, 1, 0, 0],
+            [0, 1, 0, 0],
+            [0, 1, 1, 1],
+        ]
+    ),
+    "mnist": lambda: build_model(MNIST_FULL).arch,
+}
+
+
+def reference_steps(model, x, y, rule, lr, lam, steps):
+    """The step as it was written before the fast paths: autograd's gradient of J, then torch's
+    plain (one tensor at a time) SGD with step lr / h, or Adam."""
+    ref = copy.deepcopy(model)
+    params = list(ref.parameters())
+    if rule == "gradient":
+        opt = torch.optim.SGD(params, lr=lr / ref.h, foreach=False)
+    else:
+        opt = torch.optim.Adam(params, lr=lr, foreach=False, fused=False)
+    for _ in range(steps):
+        opt.zero_grad()
+        ref.cost(x, y, lam)[0].backward()
+        opt.step()
+    return ref
+
+
+@pytest.mark.parametrize("rule", ["gradient", "adam"])
+@pytest.mark.parametrize("layout", list(STEP_ARCHS))
+def test_a_shooting_step_equals_the_reference_step_to_float32_round_off(layout, rule):
+    """Co-states stopping at p_1, fused kernels, one optimizer call: the weights after three
+    steps are the reference implementation's to float32 round-off (and the test fails on a
+    wrong gradient: see the last lines)."""
+    arch = STEP_ARCHS[layout]()
+    off_mode = "freeze" if layout == "freeze" else "reset"
+    model = AutoencODE(arch, T=2.0, seed=1, off_mode=off_mode, dtype=torch.float32)
+    g = torch.Generator().manual_seed(2)
+    n = 64 if layout == "mnist" else 32
+    x = torch.rand(n, arch.dim, generator=g, dtype=torch.float32)
+    y = x if layout in ("mnist", "compact") else torch.rand(n, arch.dim, generator=g)
+    lr, lam = (0.05, 1e-2) if rule == "gradient" else (1e-3, 1e-2)
+    ref = reference_steps(model, x, y, rule, lr, lam, steps=3)
+    fast = copy.deepcopy(model)
+    tr = ShootingTrainer(fast, update=rule, lr=lr, lam=lam, progress=False)
+    for _ in range(3):
+        tr.update(x, y)
+    moved = max(float((a - b).abs().max()) for a, b in zip(ref.parameters(), model.parameters()))
+    assert moved > 1e-4  # the steps did move the weights
+    # Adam divides by sqrt(v): where a gradient is at round-off level its step can move by a
+    # sizeable part of lr, so its tolerance is 2 % of lr; the gradient step's is round-off.
+    atol = 2e-2 * lr if rule == "adam" else 2e-6
+    for a, b in zip(fast.parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=atol)
+    wrong = reference_steps(model, x, y, rule, lr, 3 * lam, steps=3)  # another cost
+    assert any(not torch.allclose(a, b, rtol=1e-4, atol=atol)
+               for a, b in zip(fast.parameters(), wrong.parameters()))  # fmt: skip
+
+
+def test_adams_step_counter_is_shared_counted_and_saved(clusters, tmp_path):
+    """The fused Adam path keeps torch's state layout: one step count per parameter (here one
+    shared tensor), the moments, and a checkpoint that resumes to the same weights."""
+    x, y = clusters
+    path = tmp_path / "adam.pt"
+    tr = ShootingTrainer(fig4_model(), update="adam", lr=0.01, progress=False, checkpoint=path)
+    tr.fit(x, y, 3)
+    state = tr.optimizer.state_dict()["state"]
+    assert len(state) == len(list(tr.model.parameters()))
+    assert {float(s["step"]) for s in state.values()} == {3.0}
+    assert all(float(s["exp_avg_sq"].abs().sum()) > 0 for s in state.values())
+    again = ShootingTrainer(fig4_model(), update="adam", lr=0.01, progress=False, checkpoint=path)
+    again.fit(x, y, 6, resume=True)
+    tr.fit(x, y, 6)
+    for a, b in zip(tr.model.parameters(), again.model.parameters()):
+        assert torch.equal(a, b)
+    assert {float(s["step"]) for s in again.optimizer.state_dict()["state"].values()} == {6.0}
