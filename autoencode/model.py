@@ -65,7 +65,9 @@ class Flow:
     """Every state of a flow, kept for the backward pass (internal representation).
 
     ``xs[k]`` is x_k (k = 0..L); ``zs[k]`` and ``acts[k]`` the pre-activation and the
-    activation of layer k on its active block ``[N, w_k]``.
+    activation of layer k on the rows of its active block that reach x_{k+1}
+    (:meth:`AutoencODE.output_block`: ``[N, w_k]``, or ``[N, min(w_k, w_{k+1})]`` in compact
+    storage).
     """
 
     xs: list[torch.Tensor]
@@ -153,6 +155,12 @@ class AutoencODE(nn.Module):
         masks = arch.masks[:, perm]
         self.register_buffer("masks", masks.to(device=device, dtype=dtype), persistent=False)
         self._width = [int(w) for w in masks.sum(1)]
+        # The useful block of layer k in compact storage: its rows r_k that reach x_{k+1}
+        # (an encoder's layer computes w_k rows, but state k+1 keeps only w_{k+1} of them) and
+        # its columns n_k that can be nonzero in x_k (a decoder's state k is zero beyond the
+        # w_{k-1} components state k-1 had). Outside it a product reads or writes zeros only.
+        self._rows = [min(w, v) for w, v in zip(self._width, self._width[1:])]
+        self._cols = self._width[:1] + self._rows[:-1]
         # Per state: a slice when the mask is a prefix, else the index tensor.
         self._sel: list[slice | torch.Tensor] = [
             slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten().to(device)
@@ -314,6 +322,30 @@ class AutoencODE(nn.Module):
         """
         return fit_width(t, self._width[k]) if self.compact else t[:, self._sel[k]]
 
+    def useful_shape(self, k: int) -> tuple[int, int]:
+        """(r_k, n_k): the rows of W_k that reach x_{k+1} and the columns that can meet a
+        nonzero x_k (:meth:`output_block`, :meth:`input_block`); (w_k, w_k) unless compact."""
+        w = self._width[k]
+        return (self._rows[k], self._cols[k]) if self.compact else (w, w)
+
+    def output_block(self, k: int, p: torch.Tensor) -> torch.Tensor:
+        """The columns of a co-state p_{k+1} on the rows of layer k that reach x_{k+1}: the
+        active block of layer k (:meth:`active_block`), or in compact storage its first
+        r_k = min(w_k, w_{k+1}) columns (the other rows of G_k are turned off at k+1)."""
+        if not self.compact:
+            return self.active_block(k, p)
+        r = self._rows[k]
+        return p if p.shape[1] == r else p[:, :r]
+
+    def input_block(self, k: int, x: torch.Tensor) -> torch.Tensor:
+        """The columns of a state x_k that layer k reads and that can be nonzero: the active
+        block, or in compact storage its first n_k = min(w_{k-1}, w_k) columns (n_0 = w_0; a
+        decoder's components just turned on start from 0)."""
+        if not self.compact:
+            return self.active_block(k, x)
+        n = self._cols[k]
+        return x if x.shape[1] == n else x[:, :n]
+
     def pre_activation(
         self, k: int, x: torch.Tensor, theta: Sequence[torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -338,9 +370,11 @@ class AutoencODE(nn.Module):
         return self.to_external(ha)
 
     def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-        """x_{k+1} from x_k and the activation a = sigma(z_k)."""
+        """x_{k+1} from x_k and the activation a = sigma(z_k) (in compact storage a may hold only
+        the rows that reach x_{k+1}, :meth:`output_block`)."""
         if self.compact:  # x + h a in one kernel
-            return fit_width(torch.add(x, a, alpha=self.h), self._width[k + 1])
+            r = a.shape[1]
+            return fit_width(torch.add(x[:, :r], a, alpha=self.h), self._width[k + 1])
         if self._prefix:  # freeze: the inactive tail is carried through
             w = self._width[k]
             return torch.cat([torch.add(x[:, :w], a, alpha=self.h), x[:, w:]], 1)
@@ -355,18 +389,24 @@ class AutoencODE(nn.Module):
         delta: torch.Tensor,
         pa: torch.Tensor | None = None,
         W: torch.Tensor | None = None,
+        cols: int | None = None,
     ) -> torch.Tensor:
         """The co-state step: p_k = (d x_{k+1} / d x_k)^T p_{k+1}, the transpose of :meth:`step`.
 
-        ``delta`` = p_{k+1} on layer k's active block times sigma'(z_k), ``[N, w_k]``; ``pa``
-        is that active block of p_{k+1} when the caller has it (:meth:`active_block`), ``W``
-        likewise W_k. In reset mode the co-state of a turned-off component is 0, as its state is
-        (p_{k+1} too).
+        ``delta`` = p_{k+1} on layer k's output block times sigma'(z_k) (:meth:`output_block`);
+        ``pa`` is that block of p_{k+1} when the caller has it, ``W`` likewise W_k. In reset
+        mode the co-state of a turned-off component is 0, as its state is (p_{k+1} too).
+        ``cols`` (compact storage only): p_k on its first ``cols`` components only, e.g. the
+        n_k = min(w_{k-1}, w_k) that layer k-1 reaches (default all w_k).
         """
-        pa = self.active_block(k, p_next) if pa is None else pa
+        pa = self.output_block(k, p_next) if pa is None else pa
         W = self.weights[k] if W is None else W
-        if self.compact:  # p_k = p_a + h (dG_k/dx)^T p_a
-            return torch.addmm(pa, delta, W, alpha=self.h)
+        if self.compact:  # p_k = p_a + h (dG_k/dx)^T p_a, from the rows r_k of delta
+            n = self._width[k] if cols is None else cols
+            r = delta.shape[1]
+            if (r, n) != W.shape:
+                W = W[:r, :n]
+            return torch.addmm(fit_width(pa, n), delta, W, alpha=self.h)
         if self._prefix:  # freeze: the inactive tail passes through
             w = self._width[k]
             return torch.cat([torch.addmm(pa, delta, W, alpha=self.h), p_next[:, w:]], 1)
@@ -375,9 +415,33 @@ class AutoencODE(nn.Module):
         return p * self.masks[k] if self.off_mode == "reset" else p
 
     # -- flows ------------------------------------------------------------------
+    def _compact_layer(
+        self, k: int, u: torch.Tensor, theta: Sequence[torch.Tensor], fresh: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Layer k in compact storage: ``(z, a, x_{k+1})`` with z, a on the rows r_k that
+        reach x_{k+1}, reading the columns n_k of x_k that can be nonzero (all w_k if the flow
+        starts at k, ``fresh``). Slices are taken only where a block is smaller: a product
+        over the whole W_k otherwise, as before."""
+        w, r = self._width[k], self._rows[k]
+        n = w if fresh else self._cols[k]
+        W, b, xa = theta[0], (theta[1] if len(theta) > 1 else None), u
+        if n < w:
+            xa, W = u[:, :n], W[:, :n]
+        if r < w:
+            W, b, u = W[:r], (None if b is None else b[:r]), u[:, :r]
+        z = F.linear(xa, W, b)
+        a = self.activation.fn(z)
+        return z, a, fit_width(torch.add(u, a, alpha=self.h), self._width[k + 1])
+
     def flow(self, u: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """x_stop from x_start (internal representation, see :meth:`to_internal`)."""
-        for k in range(start, self.depth if stop is None else stop):
+        stop = self.depth if stop is None else stop
+        if self.compact:
+            thetas = self.thetas()
+            for k in range(start, stop):
+                u = self._compact_layer(k, u, thetas[k], k == start)[2]
+            return u
+        for k in range(start, stop):
             _, z = self.pre_activation(k, u)
             u = self.step(k, u, self.activation.fn(z))
         return u
@@ -386,17 +450,14 @@ class AutoencODE(nn.Module):
         """Every state x_0..x_L from x_0, with each layer's pre-activation and activation
         (internal representation): the forward pass the co-states go back through."""
         xs, zs, acts = [u], [], []
-        sigma = self.activation.fn
-        if self.compact:  # state k is stored as exactly its w_k active columns: read it whole
-            h, widths = self.h, self._width
+        if self.compact:  # layer k computes only its useful block (:meth:`_compact_layer`)
             for k, theta in enumerate(self.thetas()):
-                z = F.linear(u, theta[0], theta[1] if len(theta) > 1 else None)
-                a = sigma(z)
-                u = fit_width(torch.add(u, a, alpha=h), widths[k + 1])  # = self.step(k, u, a)
+                z, a, u = self._compact_layer(k, u, theta, k == 0)
                 xs.append(u)
                 zs.append(z)
                 acts.append(a)
             return Flow(xs, zs, acts)
+        sigma = self.activation.fn
         for k, theta in enumerate(self.thetas()):
             _, z = self.pre_activation(k, u, theta)
             a = sigma(z)

@@ -52,31 +52,39 @@ def terminal_costate(model: AutoencODE, xL: torch.Tensor, yL: torch.Tensor) -> t
 
 
 def _delta(model: AutoencODE, k: int, pa: torch.Tensor, fwd: Flow) -> torch.Tensor:
-    """delta_k = p_{k+1} on layer k's active block times sigma'(z_k)."""
+    """delta_k = p_{k+1} on layer k's output block (:meth:`AutoencODE.output_block`) times
+    sigma'(z_k)."""
     return model.activation.backward(pa, fwd.zs[k], fwd.acts[k])
 
 
 @torch.no_grad()
 def backward_costates(
-    model: AutoencODE, fwd: Flow, pL: torch.Tensor, first: int = 0
+    model: AutoencODE, fwd: Flow, pL: torch.Tensor, first: int = 0, whole: bool = True
 ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Co-states p_first..p_L from p_L, by the discrete adjoint equation, and delta_k =
-    p_{k+1}|_active * sigma'(z_k) ``[N, w_k]`` for every layer, the back-propagated error from
-    which the gradients follow: ``(ps, deltas)``. See :meth:`AutoencODE.adjoint_step`.
+    p_{k+1}|_output * sigma'(z_k) for every layer (``[N, w_k]``, or the r_k rows that reach
+    x_{k+1} in compact storage), the back-propagated error from which the gradients follow:
+    ``(ps, deltas)``. See :meth:`AutoencODE.adjoint_step`.
 
     ``first=1`` stops at p_1: the gradients need the deltas only, and p_0 (the co-state of the
     input, a whole matrix product) none of them. ``ps[k]`` for k < first is None.
+    ``whole=False`` (compact storage; the trainers): p_k only on the components layer k-1
+    reaches, its first min(w_{k-1}, w_k), the only ones the gradients and the Hamiltonians of
+    layers k-1 and k read; a decoder's co-state then skips the columns of the components it
+    turns on.
     """
     # Placeholders: every entry is set below (p_L first, then k = L-1 down to first).
     ps = cast(list[torch.Tensor], [None] * (model.depth + 1))
     deltas = cast(list[torch.Tensor], [None] * model.depth)
     ps[-1] = pL
     thetas = model.thetas()
+    cols = model.input_block
     for k in range(model.depth - 1, -1, -1):
-        pa = model.active_block(k, ps[k + 1])
+        pa = model.output_block(k, ps[k + 1])
         deltas[k] = _delta(model, k, pa, fwd)
         if k >= first:
-            ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa, thetas[k][0])
+            n = None if whole or not model.compact else cols(k, fwd.xs[k]).shape[1]
+            ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa, thetas[k][0], cols=n)
     return ps, deltas
 
 
@@ -98,13 +106,29 @@ def layer_gradient(
 
     ``scale`` = h gives dH_k/dtheta, -h gives dJ/dtheta_k, 1 the gradient of H_k / h. Each is
     one fused product: the bias's column sum of delta as delta^T times ``ones`` (N ones, made
-    here unless the caller, a sweep over the layers, has them).
+    here unless the caller, a sweep over the layers, has them). ``delta`` and ``xa`` may cover
+    a leading block of W only (the rows that reach x_{k+1}, the columns that can be nonzero:
+    :meth:`AutoencODE.output_block`, :meth:`AutoencODE.input_block`); outside it the gradient
+    is the regulariser's alone.
     """
-    dt = delta.t()
-    grads = [torch.addmm(theta[0], dt, xa, beta=-2 * lam * scale, alpha=scale)]
+    dt, beta = delta.t(), -2 * lam * scale
+    W = theta[0]
+    r, n = delta.shape[1], xa.shape[1]
+    if (r, n) == tuple(W.shape):
+        grads = [torch.addmm(W, dt, xa, beta=beta, alpha=scale)]
+    else:  # the regulariser everywhere, the data term on the block
+        dW = torch.mul(W, beta)
+        dW[:r, :n].addmm_(dt, xa, alpha=scale)
+        grads = [dW]
     if len(theta) > 1:
         ones = delta.new_ones(delta.shape[0]) if ones is None else ones
-        grads.append(torch.addmv(theta[1], dt, ones, beta=-2 * lam * scale, alpha=scale))
+        b = theta[1]
+        if r == b.shape[0]:
+            grads.append(torch.addmv(b, dt, ones, beta=beta, alpha=scale))
+        else:
+            db = torch.mul(b, beta)
+            db[:r].addmv_(dt, ones, alpha=scale)
+            grads.append(db)
     return grads
 
 
@@ -149,7 +173,7 @@ def _layer_gradients(
 ) -> list[list[torch.Tensor]]:
     ones = deltas[0].new_ones(deltas[0].shape[0])
     return [
-        layer_gradient(theta, model.active_block(k, fwd.xs[k]), deltas[k], lam, scale, ones)
+        layer_gradient(theta, model.input_block(k, fwd.xs[k]), deltas[k], lam, scale, ones)
         for k, theta in enumerate(model.thetas())
     ]
 
@@ -159,7 +183,7 @@ def hamiltonian_gradients(
     model: AutoencODE, fwd: Flow, ps: list[torch.Tensor], lam: float
 ) -> list[list[torch.Tensor]]:
     """dH_k/dtheta_k for every layer, as ``[[dW_0, db_0], ...]`` (no bias: ``[[dW_0], ...]``)."""
-    deltas = [_delta(model, k, model.active_block(k, ps[k + 1]), fwd) for k in range(model.depth)]
+    deltas = [_delta(model, k, model.output_block(k, ps[k + 1]), fwd) for k in range(model.depth)]
     return _layer_gradients(model, fwd, deltas, lam, scale=model.h)
 
 
@@ -171,6 +195,7 @@ def cost_and_gradients(
     lam: float,
     first: int = 0,
     checked: bool = False,
+    whole: bool = True,
 ) -> tuple[
     torch.Tensor, torch.Tensor, torch.Tensor, list[list[torch.Tensor]], Flow, list[torch.Tensor]
 ]:
@@ -178,7 +203,8 @@ def cost_and_gradients(
 
     Returns ``(J, data, reg, grads, fwd, ps)``, ``grads`` shaped like
     :func:`hamiltonian_gradients`. ``first``: the co-states are computed down to p_first
-    (:func:`backward_costates`; a trainer passes 1). ``checked=True``: x and y were checked by
+    (:func:`backward_costates`; a trainer passes 1), ``whole=False`` only on the components the
+    gradients and Hamiltonians read (ditto). ``checked=True``: x and y were checked by
     :meth:`AutoencODE.check_input` already (a trainer checks its data once, not every batch).
     """
     if not checked:
@@ -193,6 +219,6 @@ def cost_and_gradients(
     thetas = model.thetas()
     reg = lam * model.regulariser([t for theta in thetas for t in theta])  # no grad: fast path
     pL = diff.mul_(-2.0 / xL.shape[0])  # terminal_costate, in place of the difference
-    ps, deltas = backward_costates(model, fwd, pL, first=first)
+    ps, deltas = backward_costates(model, fwd, pL, first=first, whole=whole)
     grads = _layer_gradients(model, fwd, deltas, lam, scale=-model.h)
     return data + reg, data, reg, grads, fwd, ps

@@ -919,10 +919,10 @@ class ShootingTrainer(Trainer):
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
         model = self.model
-        # The co-states stop at p_1: the gradients and the inner argmax of fixed_point /
-        # proximal use p_1..p_L only, p_0 (a whole matrix product) none of them.
+        # The co-states stop at p_1, and each holds only the components its neighbouring layers
+        # read: the gradients and the inner argmax of fixed_point / proximal use nothing else.
         J_t, data_t, reg_t, grads, fwd, ps = pmp.cost_and_gradients(
-            model, x, y, self.lam, first=1, checked=True
+            model, x, y, self.lam, first=1, checked=True, whole=False
         )
         J, data, reg = float(J_t), float(data_t), float(reg_t)
         if not math.isfinite(J):

@@ -18,6 +18,11 @@ a burst of load cannot land on one variant only; min and median over the rounds 
 Targets (issue 14): ours <= 0.8 x plain at every batch; ours >= 55 % of the sgemm rate, with
 the useful FLOPs of a step = 6 * batch * sum_k w_k^2 (w_k the active width feeding layer k:
 forward, co-state and gradient products, not the co-state p_0 that no gradient needs).
+
+Ours executes fewer products than that count: layer k multiplies only the block of W_k whose
+rows reach x_{k+1} and whose columns can meet a nonzero x_k (``AutoencODE.useful_shape``; the
+rest of the count multiplies zeros or is thrown away by the next mask). Both rates are
+printed: the issue's count per second, and the products actually executed per second.
 """
 
 from __future__ import annotations
@@ -101,9 +106,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rng = random.Random(0)
-    arch = build_model(MNIST_FULL).arch
+    model = build_model(MNIST_FULL)
+    arch = model.arch
     widths, h, lam = arch.widths, MNIST_FULL["T"] / MNIST_FULL["L"], MNIST_FULL["lam"]
     useful = {b: 6 * b * sum(w * w for w in widths[:-1]) for b in BATCHES}
+    # forward, co-state (none for p_0) and gradient products over each layer's useful block
+    blocks = [model.useful_shape(k) for k in range(arch.depth)]
+    executed = {b: 2 * b * (3 * sum(r * n for r, n in blocks) - blocks[0][0] * blocks[0][1])
+                for b in BATCHES}  # fmt: skip
 
     variants = {}
     for b in BATCHES:
@@ -139,7 +149,9 @@ def main() -> None:
         print(
             f"  batch {b:4d}: ours / plain = {r_min:4.2f} / {r_med:4.2f} (target <= 0.8); "
             f"ours at {useful[b] / min(ours) / 1e9:5.1f} GF/s = {100 * share:4.1f} % of sgemm's "
-            f"{gemm_rate / 1e9:5.1f} GF/s (target >= 55 %)"
+            f"{gemm_rate / 1e9:5.1f} GF/s (target >= 55 %); executed: "
+            f"{100 * executed[b] / useful[b]:.0f} % of those FLOPs, at "
+            f"{100 * executed[b] / min(ours) / gemm_rate:4.1f} % of sgemm"
         )
     print("all targets met" if ok else "some targets not met")
 

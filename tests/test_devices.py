@@ -347,7 +347,11 @@ def test_the_cache_keys_a_run_by_where_it_computes(tmp_path):
             "toy", {}, build, lambda m, c: train_f64(m, c), cache=tmp_path, entry="training"
         )
     assert single.path != double.path and double.model.dtype == F64 and double.trained
-    with pytest.raises(ValueError, match=r"build\(\) made a model on cpu in torch.float64"):
+    # (under float32 explicitly: make test-float64 runs this test with float64 as the default)
+    with (
+        compute_on("cpu", "float32"),
+        pytest.raises(ValueError, match=r"build\(\) made a model on cpu in torch.float64"),
+    ):
         ae.cache.cached_fit(
             "toy", {}, lambda: model_for("compact", dtype=F64), train, cache=tmp_path,
             entry="training",

@@ -35,10 +35,12 @@ def setup_problem(name, mode, bias, activation="tanh", seed=0):
 @pytest.mark.parametrize("name", ARCHS)
 @pytest.mark.parametrize("mode", ["reset", "freeze"])
 @pytest.mark.parametrize("bias", [True, False])
-def test_costate_gradient_equals_autograd(name, mode, bias):
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "trainer's"])
+def test_costate_gradient_equals_autograd(name, mode, bias, whole):
     model, x, y = setup_problem(name, mode, bias)
     lam = 0.03
-    J, data, reg, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, lam)
+    first = 0 if whole else 1  # the trainers stop at p_1, on the components layers read
+    J, data, reg, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, lam, first, whole=whole)
     J_auto, _, _ = model.cost(x, y, lam)
     J_auto.backward()
     assert abs(J.item() - J_auto.item()) < 1e-13
@@ -106,13 +108,30 @@ def test_adjoint_step_is_the_transpose_of_the_step(name, mode):
         )  # a co-state: 0 where x_{k+1} is
         (vjp,) = torch.autograd.grad(nxt, u, p_next)
         with torch.no_grad():
-            pa = model.active_block(k, p_next)
+            pa = model.output_block(k, p_next)
             delta = pa * model.activation.derivative(fwd.zs[k], fwd.acts[k])
             p = model.adjoint_step(k, p_next, delta)
         on = model.arch.masks[k].to(p.device) if mode == "reset" else torch.ones(model.dim).bool()
         torch.testing.assert_close(
             model.to_external(p) * on, model.to_external(vjp) * on, rtol=1e-10, atol=1e-13
         )
+
+
+@pytest.mark.parametrize("name", ARCHS)
+@pytest.mark.parametrize("mode", ["reset", "freeze"])
+def test_the_trainers_costates_are_the_whole_ones_where_layers_read_them(name, mode):
+    """``whole=False`` keeps of p_k only the components layer k-1 reaches: on them it is the
+    whole co-state, and the blocks every Hamiltonian reads are the same."""
+    model, x, y = setup_problem(name, mode, True)
+    ps = pmp.cost_and_gradients(model, x, y, 0.03)[5]
+    kept = pmp.cost_and_gradients(model, x, y, 0.03, first=1, whole=False)[5]
+    assert kept[0] is None
+    for k in range(1, model.depth + 1):
+        torch.testing.assert_close(kept[k], ps[k][:, : kept[k].shape[1]], rtol=1e-12, atol=0)
+        read = model.active_block(k - 1, kept[k]), model.active_block(k - 1, ps[k])
+        torch.testing.assert_close(*read, rtol=1e-12, atol=0)
+    if name == "prefix (first-k)" and mode == "reset":  # a decoder's p_k skips new components
+        assert any(kept[k].shape[1] < ps[k].shape[1] for k in range(1, model.depth))
 
 
 def test_inner_hamiltonian_gradient_equals_autograd():

@@ -412,7 +412,7 @@ def test_a_shooting_step_equals_the_reference_step_to_float32_round_off(layout, 
     g = torch.Generator().manual_seed(2)
     n = 64 if layout == "mnist" else 32
     x = torch.rand(n, arch.dim, generator=g, dtype=torch.float32)
-    y = x if layout in ("mnist", "compact") else torch.rand(n, arch.dim, generator=g)
+    y = x if layout in ("mnist", "compact") else torch.rand(n, arch.dim, generator=g, dtype=x.dtype)
     lr, lam = (0.05, 1e-2) if rule == "gradient" else (1e-3, 1e-2)
     ref = reference_steps(model, x, y, rule, lr, lam, steps=3)
     fast = copy.deepcopy(model)
