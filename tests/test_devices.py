@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from layouts import gathered
 
 import autoencode as ae
 from autoencode import analysis, hessian, pmp
@@ -30,17 +31,7 @@ F64 = torch.float64
 LAYOUTS = {
     "compact": lambda: ae.Architecture.from_phases([4, 2, 4], L=6, order=[3, 1, 0, 2]),
     "freeze": lambda: ae.Architecture.from_phases([4, 2, 4], L=6),
-    "gathered": lambda: ae.Architecture(  # not a chain: {0} and {1} are not nested
-        [
-            [1, 1, 1, 1],
-            [1, 1, 1, 0],
-            [1, 1, 0, 0],
-            [1, 0, 0, 0],
-            [1, 1, 0, 0],
-            [0, 1, 0, 0],
-            [0, 1, 1, 1],
-        ]
-    ),
+    "gathered": gathered,  # not a chain: each layer gathers its active set
 }
 
 

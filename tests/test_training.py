@@ -5,6 +5,7 @@ import math
 
 import pytest
 import torch
+from layouts import gathered
 
 import autoencode as ae
 from autoencode import AdamTrainer, Architecture, AutoencODE, ShootingTrainer, TrainingDiverged
@@ -369,17 +370,7 @@ def test_bad_trainer_arguments(clusters):
 STEP_ARCHS = {
     "compact": lambda: Architecture.from_phases([6, 3, 1, 3, 6], L=8, order=[5, 2, 0, 4, 1, 3]),
     "freeze": lambda: Architecture.from_phases([6, 3, 6], L=6),
-    "gathered": lambda: Architecture(
-        [
-            [1, 1, 1, 1],
-            [1, 1, 1, 0],
-            [1, 1, 0, 0],
-            [1, 0, 0, 0],
-            [1, 1, 0, 0],
-            [0, 1, 0, 0],
-            [0, 1, 1, 1],
-        ]
-    ),
+    "gathered": gathered,  # not a chain: each layer gathers its active set
     "mnist": lambda: build_model(MNIST_FULL).arch,
 }
 
