@@ -373,8 +373,8 @@ class AutoencODE(nn.Module):
         """x_{k+1} from x_k and the activation a = sigma(z_k) (in compact storage a may hold only
         the rows that reach x_{k+1}, :meth:`output_block`)."""
         if self.compact:  # x + h a in one kernel
-            r = a.shape[1]
-            return fit_width(torch.add(x[:, :r], a, alpha=self.h), self._width[k + 1])
+            x = x if x.shape[1] == a.shape[1] else x[:, : a.shape[1]]
+            return fit_width(torch.add(x, a, alpha=self.h), self._width[k + 1])
         if self._prefix:  # freeze: the inactive tail is carried through
             w = self._width[k]
             return torch.cat([torch.add(x[:, :w], a, alpha=self.h), x[:, w:]], 1)
@@ -418,20 +418,17 @@ class AutoencODE(nn.Module):
     def _compact_layer(
         self, k: int, u: torch.Tensor, theta: Sequence[torch.Tensor], fresh: bool
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Layer k in compact storage: ``(z, a, x_{k+1})`` with z, a on the rows r_k that
-        reach x_{k+1}, reading the columns n_k of x_k that can be nonzero (all w_k if the flow
-        starts at k, ``fresh``). Slices are taken only where a block is smaller: a product
-        over the whole W_k otherwise, as before."""
-        w, r = self._width[k], self._rows[k]
-        n = w if fresh else self._cols[k]
-        W, b, xa = theta[0], (theta[1] if len(theta) > 1 else None), u
-        if n < w:
-            xa, W = u[:, :n], W[:, :n]
-        if r < w:
-            W, b, u = W[:r], (None if b is None else b[:r]), u[:, :r]
+        """Layer k in compact storage: ``(z, a, x_{k+1})``, z and a on the rows r_k that reach
+        x_{k+1} (:meth:`output_block`), read from the columns of x_k that can be nonzero
+        (:meth:`input_block`; all of them when the flow starts at k, ``fresh``)."""
+        xa = u if fresh else self.input_block(k, u)
+        W, b = theta[0], (theta[1] if len(theta) > 1 else None)
+        r = self._rows[k]
+        if (r, xa.shape[1]) != W.shape:  # a smaller block: slice (a whole W_k is used as is)
+            W, b = W[:r, : xa.shape[1]], (None if b is None else b[:r])
         z = F.linear(xa, W, b)
         a = self.activation.fn(z)
-        return z, a, fit_width(torch.add(u, a, alpha=self.h), self._width[k + 1])
+        return z, a, self.step(k, u, a)
 
     def flow(self, u: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """x_stop from x_start (internal representation, see :meth:`to_internal`)."""

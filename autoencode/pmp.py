@@ -78,12 +78,11 @@ def backward_costates(
     deltas = cast(list[torch.Tensor], [None] * model.depth)
     ps[-1] = pL
     thetas = model.thetas()
-    cols = model.input_block
     for k in range(model.depth - 1, -1, -1):
         pa = model.output_block(k, ps[k + 1])
         deltas[k] = _delta(model, k, pa, fwd)
         if k >= first:
-            n = None if whole or not model.compact else cols(k, fwd.xs[k]).shape[1]
+            n = None if whole else model.useful_shape(k)[1]
             ps[k] = model.adjoint_step(k, ps[k + 1], deltas[k], pa, thetas[k][0], cols=n)
     return ps, deltas
 
