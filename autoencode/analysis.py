@@ -47,6 +47,8 @@ __all__ = [
     "closest_pairs",
     "delta",
     "leak_fraction",
+    "effective_parameters",
+    "shuffled_weights",
     "displacement",
     "activity",
     "shannon_entropy",
@@ -219,6 +221,42 @@ def leak_fraction(delta_values: torch.Tensor, masks: torch.Tensor) -> torch.Tens
     if d2.shape != off.shape:
         raise ValueError(f"delta {tuple(d2.shape)} and masks {tuple(off.shape)} differ in shape")
     return (d2 * off).sum(1) / d2.sum(1).clamp_min(1e-300)
+
+
+def effective_parameters(model: AutoencODE) -> int:
+    """The trained entries that can reach the output: per layer, the rows r_k of W_k that reach
+    x_{k+1} times the columns n_k that can meet a nonzero x_k (:meth:`AutoencODE.useful_shape`),
+    and the r_k biases of those rows. In compact storage (reset, a chain of masks) every layer
+    stores its whole w_k x w_k block; the rest of it never touches the output (its gradient is
+    the regulariser's alone), so this is what a parameter count of the network should count."""
+    _check_model(model)
+    total = 0
+    for k in range(model.depth):
+        r, n = model.useful_shape(k)
+        total += r * n + (r if model.has_bias else 0)
+    return total
+
+
+@torch.no_grad()
+def shuffled_weights(model: AutoencODE, seed: int = 0) -> AutoencODE:
+    """A copy of ``model`` with each layer's useful weights (:meth:`AutoencODE.useful_shape`)
+    permuted at random within the layer, and its biases within theirs: the same values, the
+    same norm per layer, no learned structure (a negative control of what training learned,
+    beyond the size of the weights). The weights outside the useful blocks are kept."""
+    import copy
+
+    _check_model(model)
+    out = copy.deepcopy(model)
+    gen = torch.Generator().manual_seed(int(seed))  # CPU: the same permutation on every device
+    for k in range(out.depth):
+        r, n = out.useful_shape(k)
+        W = out.weights[k]
+        block = W[:r, :n].reshape(-1)
+        W[:r, :n] = block[torch.randperm(block.numel(), generator=gen).to(W.device)].view(r, n)
+        if out.has_bias:
+            b = out.biases[k]
+            b[:r] = b[:r][torch.randperm(r, generator=gen).to(b.device)]
+    return out
 
 
 @torch.no_grad()

@@ -2,9 +2,9 @@
 
 An AutoencODE lives in R^d, d the largest width. Its depth-L Euler scheme has
 states x_0, ..., x_L; state k carries a boolean mask m_k in {0,1}^d of the
-components that are "on" (spec section 1). An :class:`Architecture` holds those
-L+1 masks and derives from them everything the model, the solvers and the
-figures need: widths, constant-width segments, the bottleneck, the phases.
+components that are "on" (the book's reproduction notes, the model). An
+:class:`Architecture` holds those L+1 masks and derives from them everything the model,
+the solvers and the figures need: widths, constant-width segments, the bottleneck, the phases.
 
 Masks are data, not code: build them from a per-state width list, from a
 width profile over phases, or give them explicitly. *Which* components stay

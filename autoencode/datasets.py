@@ -45,7 +45,8 @@ def _placed(
     return x, (labels.to(dev) if labels is not None else labels)  # type: ignore[return-value]
 
 
-#: Target point of each class: separated in both coordinates (spec section 3).
+#: Target point of each class: separated in both coordinates (our choice, in the reproduction
+#: notes).
 DEFAULT_TARGETS = ((-1.0, -1.0), (1.0, 1.0))
 
 

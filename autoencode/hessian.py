@@ -10,6 +10,13 @@ Two ways to the extreme eigenvalues:
   vector is split and re-assembled inside the model); one Lanczos run finds both ends of
   the spectrum (``which="BE"``), where two runs (one per end) used to double the work.
 ``"auto"`` picks dense up to ``dense_limit`` parameters.
+
+For the local-convexity measurements (small models): :func:`tikhonov_shift` (the Tikhonov
+term's Hessian is ``2 lambda h`` times the identity, so the Hessian of J is the data term's
+(``lam=0``) plus that shift), :func:`newton_solve` (a stationary point of J to
+``|grad J| <= gtol``, in float64, by damped Newton steps with the dense Hessian) and
+:func:`convex_radius` (how far from a point the Hessian of J stays positive semi-definite,
+along given directions).
 """
 
 from __future__ import annotations
@@ -36,6 +43,13 @@ __all__ = [
     "hessian_matrix",
     "hessian_vector_product",
     "HessianLogger",
+    "tikhonov_shift",
+    "flat_parameters",
+    "set_flat_parameters",
+    "flat_cost",
+    "NewtonResult",
+    "newton_solve",
+    "convex_radius",
 ]
 
 
@@ -267,3 +281,146 @@ class HessianLogger:
         return pd.DataFrame(
             self.rows, columns=["iteration", "J", "min", "max", "n_negative", "n_params"]
         )
+
+
+# -- stationary points and the size of the locally convex region (small models) ----------------
+
+
+def tikhonov_shift(model: AutoencODE, lam: float) -> float:
+    """``2 lambda h``: the Hessian of ``lambda * h * sum |theta|^2`` (every trained parameter is
+    regularised), added to every eigenvalue of the data term's Hessian to give J's."""
+    return 2.0 * float(lam) * model.h
+
+
+def flat_parameters(model: AutoencODE) -> torch.Tensor:
+    """The trained parameters as one vector (detached copy, in the model's order)."""
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+
+def set_flat_parameters(model: AutoencODE, theta: torch.Tensor) -> AutoencODE:
+    """Copy the vector ``theta`` (as :func:`flat_parameters` orders it) into the model."""
+    n = sum(p.numel() for p in model.parameters())
+    if theta.numel() != n:
+        raise ValueError(f"theta has {theta.numel()} entries, the model {n} parameters")
+    i = 0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(theta[i : i + p.numel()].view_as(p))
+            i += p.numel()
+    return model
+
+
+def flat_cost(
+    model: AutoencODE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor]:
+    """``(cost, theta)``: J (``lam=0``: the data term alone) as a function of the flat parameter
+    vector, on a copy of the model in ``dtype``, and the model's current vector."""
+    x = model.check_input(x).to(dtype)
+    y = model.check_input(y, name="y").to(dtype)
+    return _cost_of_flat(copy.deepcopy(model).to(dtype), x, y, lam)
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    """A stationary point of J: ``theta`` (flat, float64), ``grad_norm`` (Euclidean norm of the
+    gradient there), ``iterations`` (Newton steps taken), ``converged`` (``grad_norm <= gtol``),
+    ``min_eigenvalue`` (smallest eigenvalue of J's Hessian there: > 0 at a strict local
+    minimum, < 0 at a saddle)."""
+
+    theta: torch.Tensor
+    grad_norm: float
+    iterations: int
+    converged: bool
+    min_eigenvalue: float
+
+
+def newton_solve(
+    cost: Callable[[torch.Tensor], torch.Tensor],
+    theta: torch.Tensor,
+    gtol: float = 1e-8,
+    max_iterations: int = 200,
+) -> NewtonResult:
+    """A stationary point of ``cost`` near ``theta`` by damped Newton steps on the dense Hessian.
+
+    Each step solves ``(H + mu I) d = -g`` with ``mu = 0`` where H is positive definite, else
+    ``mu = -lambda_min + max(1e-6, |g|)`` (a descent direction), followed by a backtracking
+    line search on the cost (Armijo, factor 1/2). Where H is positive definite near the
+    minimum the full step is taken and convergence is quadratic. Stops at ``|g| <= gtol``.
+    """
+    grad, hess = torch.func.grad(cost), torch.func.hessian(cost)
+    theta = theta.detach().clone()
+    g = grad(theta)
+    it = 0
+    while float(g.norm()) > gtol and it < max_iterations:
+        H = hess(theta)
+        ev, V = torch.linalg.eigh(0.5 * (H + H.T))
+        lo = float(ev[0])
+        mu = 0.0 if lo > 1e-12 else -lo + max(1e-6, float(g.norm()))
+        d = -(V @ ((V.T @ g) / (ev + mu)))
+        J0, slope, t = float(cost(theta)), float(g @ d), 1.0
+        while t > 1e-12 and float(cost(theta + t * d)) > J0 + 1e-4 * t * slope:
+            t *= 0.5
+        theta = theta + t * d
+        g = grad(theta)
+        it += 1
+    H = hess(theta)
+    lo = float(torch.linalg.eigvalsh(0.5 * (H + H.T))[0])
+    gn = float(g.norm())
+    return NewtonResult(theta, gn, it, gn <= gtol, lo)
+
+
+def convex_radius(
+    cost: Callable[[torch.Tensor], torch.Tensor],
+    theta: torch.Tensor,
+    directions: torch.Tensor,
+    first: float = 1e-3,
+    factor: float = 2.0,
+    largest: float = 64.0,
+    bisections: int = 5,
+) -> torch.Tensor:
+    """For each unit direction u (rows of ``directions``), the largest t such that the Hessian
+    of ``cost`` is positive semi-definite at ``theta + s u`` for the scanned s in [0, t].
+
+    The scan takes s = ``first``, ``first * factor``, ... up to ``largest``; the first s
+    with a negative eigenvalue and the last one without are then bisected ``bisections`` times
+    (resolution ``(factor - 1) / 2**bisections`` of the radius). A point whose own Hessian is
+    indefinite has radius 0; a direction that stays positive semi-definite up to ``largest``
+    gets ``inf``. All the Hessians of a round are computed in one vectorised call.
+    """
+    hess = torch.func.vmap(torch.func.hessian(cost))
+
+    def psd(points: torch.Tensor) -> torch.Tensor:
+        H = hess(points)
+        return torch.linalg.eigvalsh(0.5 * (H + H.transpose(1, 2)))[:, 0] >= 0
+
+    U = directions.to(theta) / directions.norm(dim=1, keepdim=True).to(theta)
+    n = len(U)
+    if not bool(psd(theta[None])[0]):
+        return torch.zeros(n, dtype=theta.dtype, device=theta.device)
+    lo = torch.zeros(n, dtype=theta.dtype, device=theta.device)
+    hi = torch.full((n,), float("inf"), dtype=theta.dtype, device=theta.device)
+    s = float(first)
+    while s <= largest:
+        open_ = torch.isinf(hi)
+        if not bool(open_.any()):
+            break
+        ok = psd(theta + s * U[open_])
+        idx = open_.nonzero().flatten()
+        lo[idx[ok]] = s
+        hi[idx[~ok]] = s
+        s *= factor
+    lo[torch.isinf(hi)] = float("inf")
+    found = torch.isfinite(hi)
+    for _ in range(bisections):
+        if not bool(found.any()):
+            break
+        mid = 0.5 * (lo[found] + hi[found])
+        ok = psd(theta + mid[:, None] * U[found])
+        idx = found.nonzero().flatten()
+        lo[idx[ok]] = mid[ok]
+        hi[idx[~ok]] = mid[~ok]
+    return lo

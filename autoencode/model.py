@@ -1,6 +1,6 @@
 """The AutoencODE: a constant-width controlled ODE with components turned off.
 
-Discrete model (spec section 1, our reconstruction of the paper's construction):
+Discrete model (our reconstruction of the paper's construction; the reproduction notes, M1-M10):
 explicit Euler with L layers and step h = T / L on states x_k in R^d,
 
     G_k(x)   = m_k * sigma(W_k (m_k * x) + b_k)

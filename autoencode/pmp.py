@@ -1,6 +1,6 @@
 """Discrete Pontryagin maximum principle: states ``xs``, co-states ``ps``, Hamiltonians.
 
-Written by hand, not by autograd (spec section 2). For the Euler scheme of
+Written by hand, not by autograd (the reproduction notes, S1 and S7). For the Euler scheme of
 :mod:`autoencode.model` and the cost
 J(theta) = (1/N) sum_i l(x_L^i, y^i) + lambda h sum_k |theta_k|^2:
 

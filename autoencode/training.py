@@ -5,7 +5,7 @@ weight lambda, a mini-batch sampler and a history, and implements ``update``.
 
 * :class:`ShootingTrainer`: forward states, backward co-states (our own code,
   :mod:`autoencode.pmp`), then an update of every layer's control from its
-  Hamiltonian H_k (spec section 2):
+  Hamiltonian H_k (the reproduction notes, S2-S5):
 
   - ``"gradient"``: theta_k <- theta_k + lr * grad H_k / h (gradient ascent on H);
   - ``"adam"``: the same ascent direction, preconditioned by Adam's moments;

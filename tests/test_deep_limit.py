@@ -104,3 +104,25 @@ def test_the_figure_reports_every_number_of_its_page():
     assert list(t.L) == [10, 20, 40] and (t.hessian_min > 0).all() and t.converged.all()
     assert res.numbers["dl_text"].startswith("At lambda = 0.1 every problem is solved")
     assert "6 problems solved" in res.summary and "hessian_min" in res.summary
+
+
+def test_claims_name_their_row_and_fail_on_independent_controls():
+    """The page's claims (row deep_limit) against untrained controls drawn independently for
+    each L; the figure's control (no training, no common start) reports every number."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kw = dict(quick=True, progress=False, n_train=20, Ls=[10, 20, 40], gtol=1e-5)
+    res = ae.experiments.run("deep_limit", **kw)
+    plt.close(res.figure)
+    assert len(res.claims) == 3 and {c.key for c in res.claims} == {"deep_limit"}
+    for c in res.claims:
+        assert c.holds and c.can_fail and "independently" in c.control, c
+    spec = ae.experiments.FIGURES["deep_limit"]
+    ctl = ae.experiments.run("deep_limit", **kw, **spec.control)
+    plt.close(ctl.figure)
+    assert set(ctl.numbers) == set(res.numbers)
+    assert not any(c.holds for c in ctl.claims)
+    assert "NOT every problem is solved" in ctl.numbers["dl_text"]

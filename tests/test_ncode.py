@@ -197,6 +197,14 @@ def test_the_pages_claims_fail_on_the_untrained_model():
     assert mse > mse_mean / 3 and mse > mse_pca
     assert not claims.beats_baseline(mse, mse_mean, "the mean image's", factor=3)
     assert not claims.beats_baseline(mse, mse_pca, "PCA's (32 components)")
+    # and so does our AutoencODE before training (error 0.105)
+    from autoencode.experiments.mnist_model import MNIST_FULL, build_model
+
+    ours = build_model(MNIST_FULL)
+    with torch.no_grad():
+        mse_ours = ae.baselines.reconstruction_mse(x_test, ours(x_test))
+    assert not claims.beats_baseline(mse_ours, mse_mean, "the mean image's", factor=3)
+    assert not claims.beats_baseline(mse_ours, mse_pca, "PCA's (32 components)")
 
 
 # -- the experiment, quick mode, and its cache -----------------------------------------------
@@ -207,6 +215,11 @@ def test_quick_experiment_and_cache(tmp_path, monkeypatch):
     r = ae.experiments.run("two_autoencodes", quick=True, progress=False)
     n = r.numbers
     assert n["nc_bottleneck"] == 32 and n["nc_params_ncode"] < 1_000_000
+    assert n["nc_params_ours_effective"] < n["nc_params_ours"]
+    assert n["nc_params_ratio"] == n["nc_params_ncode"] / n["nc_params_ours_effective"]
+    # four claims (each model against PCA and the mean image), each with its control
+    assert len(r.claims) == 4
+    assert all(c.key == "two_autoencodes" and c.control for c in r.claims)
     assert set(r.figures) == {"reconstructions", "training"}
     for key in ("nc_mse_ours", "nc_mse_ncode", "nc_mse_pca", "nc_mse_mean"):
         assert 0 < n[key] < 1

@@ -83,3 +83,44 @@ def test_small_run_reports_the_reference_quantities():
     }
     assert not result.details["claim_initial"][0]
     assert len(result.details["costs"]["gradient"]) == 6 + 1
+
+
+def test_claims_name_their_row_and_fail_on_the_initial_network():
+    """The page's claims (row neurode) each fail on the initial network theta = theta0; the
+    accuracy is a sanity check (1 at theta0 already), never evidence."""
+    import matplotlib.pyplot as plt
+
+    result = ae.experiments.run(
+        "neurode", quick=True, progress=False, n=10, iterations=6, oscillation_iterations=3
+    )
+    for fig in result.figures.values():
+        plt.close(fig)
+    evidence = [c for c in result.claims if not c.sanity]
+    sanity = [c for c in result.claims if c.sanity]
+    assert len(evidence) == 3 and len(sanity) == 1 and "accuracy" in sanity[0].statement
+    assert {c.key for c in result.claims} == {"neurode"}
+    for c in evidence:
+        assert c.control == "initial model" and c.can_fail, c
+
+
+def test_the_control_run_reports_the_same_quantities():
+    """No iteration anywhere (the negative control of the page's numbers): it runs, reports
+    every number of the page, and no claim holds."""
+    import matplotlib.pyplot as plt
+
+    spec = ae.experiments.FIGURES["neurode"]
+    result = ae.experiments.run("neurode", quick=True, progress=False, n=10, **spec.control)
+    for fig in result.figures.values():
+        plt.close(fig)
+    assert set(result.numbers) == set(load_reference("neurode_two_clusters")["committed"])
+    assert result.numbers["neurode_J_ratio"] == 1.0 and result.numbers["neurode_grad_ratio"] == 1
+    assert not any(c.holds for c in result.claims if not c.sanity)
+
+
+def test_same_stationary_cost_needs_stationarity_and_agreement():
+    from autoencode import claims
+
+    g, J = {"a": 1e-3, "b": 2e-3}, {"a": 1.0, "b": 1.001}
+    assert claims.same_stationary_cost(g, J, "a")
+    assert not claims.same_stationary_cost({"a": 1e-3, "b": 0.5}, J, "a")  # b not stationary
+    assert not claims.same_stationary_cost(g, {"a": 1.0, "b": 1.1}, "a")  # b elsewhere

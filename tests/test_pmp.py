@@ -167,3 +167,28 @@ def test_pmp_uses_only_the_models_public_api():
         }
     )
     assert not private, f"pmp reads private attributes {private}"
+
+
+def test_the_continuous_hamiltonian_of_the_theory_page_is_the_discrete_one():
+    """book/mean_field_pmp.md: the ensemble Hamiltonian sum_i p^i . F(x^i, theta) - lambda
+    |theta|^2 (the regulariser once, not once per sample), times h, is the layer Hamiltonian the
+    solver maximises, and its gradient is -dJ/dtheta_k. Counting the regulariser once per sample
+    (sum_i H(x^i, p^i, theta)) would weight it N times: its stationary points are not J's."""
+    model, x, y = setup_problem("prefix (first-k)", "reset", True)
+    lam, n = 0.1, x.shape[0]
+    _, _, _, grads, fwd, ps = pmp.cost_and_gradients(model, x, y, lam)
+    for k in range(model.depth):
+        theta = [t.detach().clone().requires_grad_(True) for t in model.layer_parameters(k)]
+        xa, pa = model.active_block(k, fwd.xs[k]), model.active_block(k, ps[k + 1])
+        field = torch.tanh(xa @ theta[0].T + theta[1])  # F(x^i, theta) on the active block
+        reg = sum((t**2).sum() for t in theta)
+        ensemble = (pa * field).sum() - lam * reg
+        per_sample = sum((pa[i] * field[i]).sum() - lam * reg for i in range(n))
+        torch.testing.assert_close(
+            model.h * ensemble, pmp.hamiltonian(model, k, theta, fwd.xs[k], ps[k + 1], lam)
+        )
+        g_ensemble = torch.autograd.grad(model.h * ensemble, theta, retain_graph=True)
+        g_per_sample = torch.autograd.grad(model.h * per_sample, theta)
+        for ge, dj in zip(g_ensemble, grads[k], strict=True):
+            torch.testing.assert_close(ge, -dj, rtol=1e-10, atol=1e-13)
+        assert not torch.allclose(g_per_sample[0], -grads[k][0])

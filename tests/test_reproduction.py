@@ -103,14 +103,76 @@ def test_quick_mode_skips_the_check(reference, monkeypatch, capsys):
     assert "quick mode" in capsys.readouterr().out
 
 
-def test_claims_are_asserted_in_the_book_run_and_reported_otherwise(reference, capsys):
+def _checked(rho, control_rho=0.5):
     from autoencode import claims
 
-    bad = claims.keeps_order(0.5)
-    with pytest.raises(claims.ClaimFailed):
-        report_with({}).claims(bad)
-    assert report_with({}, lam=0.1).claims(bad) is False
+    return (
+        claims.keeps_order(rho)
+        .about("fig6")
+        .versus(claims.keeps_order(control_rho), "zero weights")
+    )
+
+
+def test_a_claim_that_does_not_hold_is_recorded_not_raised(reference, capsys):
+    assert report_with({}).claims(_checked(0.5, 0.2)) is True
+    assert "0 of 1 claims hold" in capsys.readouterr().out
+    assert report_with({}, lam=0.1).claims(_checked(0.5)) is False  # other parameters: shown
     assert "FAILS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "claim, fragment",
+    [
+        (lambda c: c.keeps_order(1.0), "no row of the Verdicts table"),
+        (lambda c: c.keeps_order(1.0).about("fig6"), "no negative control"),
+        (
+            lambda c: c.keeps_order(1.0).about("fig6").versus(c.keeps_order(1.0), "zero weights"),
+            "holds on its negative control, the zero weights",
+        ),
+    ],
+)
+def test_a_check_that_cannot_fail_is_refused(reference, claim, fragment):
+    from autoencode import claims
+
+    with pytest.raises(claims.ClaimFailed, match=fragment):
+        report_with({}).claims(claim(claims))
+
+
+def test_a_sanity_check_needs_no_control_and_is_not_evidence(reference, capsys):
+    from autoencode import claims
+
+    assert report_with({}).claims(claims.keeps_order(1.0).by_construction())
+    assert "1 sanity checks (true by construction, not evidence)" in capsys.readouterr().out
+
+
+def test_the_control_must_be_the_same_check():
+    from autoencode import claims
+
+    with pytest.raises(ValueError, match="checks something else"):
+        claims.keeps_order(1.0).versus(claims.keeps_order(1.0, at_least=0.5), "initial model")
+
+
+def test_claim_outcomes_are_committed_and_compared(reference, monkeypatch):
+    values = {"mse_ours": 0.02, "n_test": 500, "pair": "5 and 8"}
+    monkeypatch.setenv("AUTOENCODE_UPDATE_REFERENCE", "1")
+    r = report_with(values)
+    r.claims(_checked(1.0))
+    r.check()
+    ref = reproduction.load_reference("demo")
+    assert [(c["key"], c["holds"], c["control_holds"]) for c in ref["claims"]] == [
+        ("fig6", True, False)
+    ]
+    monkeypatch.delenv("AUTOENCODE_UPDATE_REFERENCE")
+    same = report_with(values)
+    same.claims(_checked(0.999))
+    assert same.check()
+    flipped = report_with(values)
+    flipped.claims(_checked(0.5, 0.2))  # the verdict changed: not without a commit
+    with pytest.raises(ReproductionError, match="holds = False, committed True"):
+        flipped.check()
+    silent = report_with(values)  # the claims were not checked at all
+    with pytest.raises(ReproductionError, match="committed but not checked"):
+        silent.check()
 
 
 def test_update_mode_writes_the_committed_values(reference, monkeypatch):

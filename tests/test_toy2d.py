@@ -141,9 +141,35 @@ def test_fig04_details_hold_table1():
     plt.close(result.figure)
     t = result.details["hessian"]["small"]
     assert t["iteration"].tolist() == result.parameters["hessian_at"]
-    assert set(result.details["tables"]) == {"table1_small", "table1_large"}
-    assert list(result.details["tables"]["table1_small"].index) == result.parameters["hessian_at"]
+    assert set(result.details["tables"]) == {"table1_small", "table1_large", "table1_region"}
+    table = result.details["tables"]["table1_small"]
+    assert list(table.index) == result.parameters["hessian_at"]
     assert result.numbers["table1_min_start_small"] == pytest.approx(t["min"].iloc[0])
+    # the data term's column: J's minus the Tikhonov shift 2 lambda h
+    shift = result.numbers["table1_shift_small"]
+    assert shift == pytest.approx(2 * result.parameters["lam"] * 5.0 / 20)
+    assert float(table["data term: min eigenvalue"].iloc[0]) == pytest.approx(
+        t["min"].iloc[0] - shift, rel=0.05
+    )
+    # the minimisers are solved for, and every claim names its row and fails on its control
+    for tag in ("small", "large"):
+        assert result.details["regions"][tag]["grad_star"] <= 1e-8
+    keys = {c.key for c in result.claims}
+    assert keys == {"fig4", "abstract.method", "table1"}
+    assert all(c.can_fail for c in result.claims)
+
+
+def test_fig04_control_runs_and_reports_the_same_quantities():
+    """The negative control (no training): every Table 1 epoch is still reported (the weights
+    of epoch 0), and the claims of training fail."""
+    spec = ae.experiments.FIGURES["fig04"]
+    result = ae.experiments.run("fig04", quick=True, progress=False, **spec.control)
+    import matplotlib.pyplot as plt
+
+    plt.close(result.figure)
+    assert result.numbers["table1_small_min_20"] == result.numbers["table1_small_min_0"]
+    by_key = {c.statement: c for c in result.claims}
+    assert not any(c.holds for c in by_key.values() if c.key in ("fig4", "table1"))
 
 
 def test_model_maker_and_the_fig04_problem():
@@ -156,3 +182,33 @@ def test_model_maker_and_the_fig04_problem():
     assert torch.equal(x, p["x"]) and torch.equal(y, p["y"]) and "x_test" not in p
     other = toy2d.model_maker(a.arch, 2.0, seed=3)()
     assert not torch.equal(other.weights[0], a.weights[0])
+
+
+@pytest.mark.parametrize(("name", "keys"), [("fig05", {"fig5", "fig5.L20"}), ("fig06", {"fig6"})])
+def test_claims_name_their_row_and_fail_on_their_control(name, keys):
+    """Figs 5 and 6 return their claims, each naming its row of the Verdicts table and failing
+    on its negative control (the initial model; for Fig 6's position check, zero weights)."""
+    import matplotlib.pyplot as plt
+
+    result = ae.experiments.run(name, quick=True, progress=False)
+    for fig in result.figures.values():
+        plt.close(fig)
+    assert result.claims and {c.key for c in result.claims} == keys
+    for c in result.claims:
+        assert not c.sanity and c.can_fail, c
+    assert len({(c.key, c.statement) for c in result.claims}) == len(result.claims)
+
+
+@pytest.mark.parametrize("name", ["fig05", "fig06"])
+def test_the_control_run_reports_the_same_quantities(name):
+    """The negative control of the page's numbers (no training) runs and reports every number
+    of the page."""
+    import matplotlib.pyplot as plt
+
+    spec = ae.experiments.FIGURES[name]
+    assert spec.control == {"iterations": 0}
+    result = ae.experiments.run(name, quick=True, progress=False, **spec.control)
+    for fig in result.figures.values():
+        plt.close(fig)
+    assert _names(result.numbers) == _names(load_reference(spec.notebook)["committed"])
+    assert all(not c.holds for c in result.claims)

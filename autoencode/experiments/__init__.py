@@ -11,6 +11,6 @@ their drawings, and registers each figure in :data:`FIGURES` (:mod:`.registry`).
 from .registry import FIGURES, FigureSpec, Result, figure, format_parameters, parameters, run
 
 # The experiment modules register their figures when imported.
-from . import architectures, convexity, deep_limit, mnist, ncode, neurode, toy2d  # noqa: E402,F401  (isort: skip)
+from . import architectures, convexity, deep_limit, mnist, mnist_methods, ncode, neurode, toy2d  # noqa: E402,F401  (isort: skip)
 
 __all__ = ["FIGURES", "FigureSpec", "Result", "figure", "format_parameters", "parameters", "run"]

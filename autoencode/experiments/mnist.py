@@ -21,20 +21,21 @@ parameters in any of them give the same cache file. The network's set-up and tra
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 
-from .. import analysis, baselines, mnist
+from .. import analysis, baselines, claims, mnist
 from ..architecture import Architecture
 from ..cache import CachedRun
 from ..model import AutoencODE
 from ..plotting import diagrams
 from ..plotting.panels import shade_phases
 from ..plotting.style import class_colour, phase_colour
-from .mnist_model import MNIST_FULL, MNIST_QUICK, trained_autoencoder
+from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model, trained_autoencoder
 from .registry import Result, figure
 
 if TYPE_CHECKING:
@@ -205,13 +206,30 @@ def fig07(
         )
     ax.set_xticks(range(0, L + 1, 2))
     ax.set_xlabel("state $k$")
+    # a drawing: nothing to reproduce, only sanity checks of what is drawn (true by construction
+    # of the profile), reported and never counted as evidence
+    order = mnist.centre_out_order(side)
+    nested = all(
+        bool((a <= c).all()) or bool((c <= a).all())
+        for a, c in zip(arch.masks[:-1], arch.masks[1:])
+    )
+    central = all(
+        set(arch.active(k).tolist()) == set(order[: arch.widths[k]].tolist()) for k in range(L + 1)
+    )
+    checks = [
+        claims.Claim("consecutive active sets are nested", float(nested), 1.0, nested),
+        claims.Claim(
+            "every state keeps its most central pixels active", float(central), 1.0, central
+        ),
+    ]
     return Result(
         "fig07",
         {},
         numbers=numbers,
         figures={"main": fig},
         summary="\n".join(lines),
-        details=dict(arch=arch, segments=segments, order=mnist.centre_out_order(side)),
+        details=dict(arch=arch, segments=segments, order=order),
+        claims=[c.about("fig7").by_construction() for c in checks],
     )
 
 
@@ -225,6 +243,7 @@ def fig07(
     notebook="fig08_09_mnist_reconstruction",
     title="MNIST reconstruction and latent means (Figs 8 and 9)",
     defaults=_defaults,
+    control={"iterations": 0},
 )
 def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Fig 8: test MSE of the trained AutoencODE against PCA and the mean image, and test
@@ -248,11 +267,10 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
     ]
 
     # Fig 8: test error per pixel against PCA of the bottleneck's width and the mean image
-    with torch.no_grad():
-        recon = torch.cat([model(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)])
-        recon_train = torch.cat(
-            [model(x_train[i : i + 1000]) for i in range(0, len(x_train), 1000)]
-        )
+    recon, recon_train = _reconstruct(model, x_test), _reconstruct(model, x_train)
+    # the negative control of every claim: the same network before training (same seed)
+    initial = build_model(_training(params))
+    mse_initial = baselines.reconstruction_mse(x_test, _reconstruct(initial, x_test))
     pca = baselines.PCA(wb).fit(x_train)
     mse = {
         "AutoencODE": baselines.reconstruction_mse(x_test, recon),
@@ -268,6 +286,7 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
     lines.append(f"AutoencODE / PCA: {mse_ours / mse_pca:.1f}")
     numbers.update(
         fig8_mse_ours=mse_ours,
+        fig8_mse_initial=mse_initial,
         fig8_mse_train=mse_train,
         fig8_mse_pca=mse_pca,
         fig8_mse_mean=mse_mean,
@@ -288,13 +307,13 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
         f"  {a} and {bb}: closer than the mean distance between two digits: {d < mean_pair}"
         for a, bb, d in pairs
     ]
-    with torch.no_grad():
-        decoded_means = model.decode(stats.mean.to(model.dtype))  # [10, 784]
-    class_means = torch.stack([x_test[y_test == c].mean(0) for c in range(10)])
-    nearest = torch.cdist(decoded_means, class_means).argmin(1)
-    matches = int((nearest == stats.classes).sum())
+    decoded_means, matches = _decoded_means(model, stats, x_test, y_test)
+    _, matches_initial = _decoded_means(
+        initial, analysis.latent_means(initial, x_test, y_test), x_test, y_test
+    )
     lines.append(
-        f"decoded latent means nearest to the pixel mean of their own digit: {matches} of 10"
+        f"decoded latent means nearest to the pixel mean of their own digit: {matches} of 10 "
+        f"(the network before training: {matches_initial})"
     )
     gaps = [
         float(
@@ -309,15 +328,42 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
         fig9_rel1=pairs[0][2] / mean_pair,
         fig9_rel2=pairs[1][2] / mean_pair,
         fig9_matches=matches,
+        fig9_matches_initial=matches_initial,
         fig9_gap=max(gaps),
     )
     fig9 = _draw_fig9(stats, pairs, decoded_means, wb)
+
+    # the claims, each with the same check on the network before training
+    init = "initial model (before training)"
+    pca_name = f"PCA's ({wb} components)"
+    checks = [
+        claims.beats_baseline(mse_ours, mse_pca, pca_name)
+        .about("fig8")
+        .versus(claims.beats_baseline(mse_initial, mse_pca, pca_name), init),
+        claims.beats_baseline(mse_ours, mse_mean, "the mean image's", factor=3)
+        .about("fig8")
+        .versus(claims.beats_baseline(mse_initial, mse_mean, "the mean image's", factor=3), init),
+        claims.decoded_means_recognisable(matches)
+        .about("fig9")
+        .versus(claims.decoded_means_recognisable(matches_initial), init),
+        # sanity: the pairs shown are the closest by construction (computed, not picked)
+        claims.Claim(
+            "the two pairs shown are closer than the mean distance between two digits' "
+            "latent means",
+            pairs[1][2] / mean_pair,
+            1.0,
+            0 < pairs[0][2] <= pairs[1][2] < mean_pair,
+        )
+        .about("fig9")
+        .by_construction(),
+    ]
     return Result(
         "fig08_09",
         params,
         numbers=numbers,
         figures={"fig8": fig8, "fig9": fig9},
         summary="\n".join(lines),
+        claims=checks,
         details=dict(
             model=model,
             history=history,
@@ -330,8 +376,28 @@ def fig08_09(*, progress: bool = True, quick: bool = False, **params: Any) -> Re
             mse_pca=mse_pca,
             mse_mean=mse_mean,
             matches=matches,
+            mse_initial=mse_initial,
+            matches_initial=matches_initial,
         ),
     )
+
+
+@torch.no_grad()
+def _reconstruct(model: AutoencODE, x: torch.Tensor) -> torch.Tensor:
+    """The network's output for ``x``, in batches of 1,000."""
+    return torch.cat([model(x[i : i + 1000]) for i in range(0, len(x), 1000)])
+
+
+@torch.no_grad()
+def _decoded_means(
+    model: AutoencODE, stats: analysis.LatentStats, x: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, int]:
+    """The decoded mean latent vector of each digit ``[10, 784]``, and how many of them are
+    nearest (in pixels) to the mean image of their own digit."""
+    decoded = model.decode(stats.mean.to(model.dtype))
+    class_means = torch.stack([x[y == c].mean(0) for c in range(10)])
+    nearest = torch.cdist(decoded, class_means).argmin(1)
+    return decoded, int((nearest == stats.classes).sum())
 
 
 def _draw_fig8(
@@ -418,9 +484,21 @@ def _draw_fig9(
 # ---------------------------------------------------------------------------
 
 #: The two networks of Figs 10 and 11, by ``off_mode``.
-NETWORK_NAMES = {"freeze": "wrong (freeze)", "reset": "correct (reset)"}
+NETWORK_NAMES = {
+    "freeze": "wrong (freeze)",
+    "reset": "correct (reset)",
+    "leaky": "reset, extra nodes on (untrained)",
+}
 #: Fig 10: the colour of Delta = 0 exactly (a node that is really off).
 ZERO_DELTA_COLOUR = "#e4e4e4"
+
+
+def leaky_widths(widths: Sequence[int]) -> list[int]:
+    """Fig 10's reset network with a mask mistake: the width profile ``widths`` with every phase
+    narrower than twice the bottleneck widened to it, so that the masks keep the next most
+    central nodes on through the bottleneck (twice as many as the profile declares there)."""
+    wb = min(widths)
+    return [max(int(w), 2 * wb) for w in widths]
 
 
 @figure(
@@ -428,10 +506,13 @@ ZERO_DELTA_COLOUR = "#e4e4e4"
     notebook="fig10_delta",
     title="Detecting a wrong autoencoder with Delta",
     defaults=lambda quick: _defaults(quick, probes=4),
+    control={"iterations": 0},
 )
 def fig10(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Delta of the wrong (freeze) and the correct (reset) network on the test images, the leak
-    per state, and what each network does without its turned-off nodes."""
+    per state, and what each network does without its turned-off nodes; and the same for a
+    reset network whose masks keep extra nodes on through the bottleneck (the negative control
+    of the "no leak" check: a leak that ``off_mode`` does not set)."""
     params["quick"] = quick
     data = _Data(params, "fig10")
     x_train, x_test = data.x_train, data.x_test
@@ -446,40 +527,95 @@ def fig10(*, progress: bool = True, quick: bool = False, **params: Any) -> Resul
         str(arch),
         f"bottleneck x_{b}: {int((~off_b).sum())} active nodes, {int(off_b.sum())} turned off",
     ]
+    # the negative control of "no leak": a reset network whose masks keep the next most central
+    # nodes on through the bottleneck (a mask mistake), untrained, on the first 1,000 test
+    # images; its leak is measured, like every network's, against the declared masks
+    wide = leaky_widths(params["widths"])
+    models["leaky"] = build_model(dict(_training(params), widths=wide), "reset")
+    x_few = x_test[: min(len(x_test), 1000)]
 
     D, leak, summary = {}, {}, {}
     for mode, m in models.items():
-        D[mode] = analysis.delta(
-            m, x_test, probes=params["probes"], seed=params["seed"]
-        )  # [L+1, d]
-        leak[mode] = analysis.leak_fraction(D[mode], arch.masks)  # [L+1]
-        with torch.no_grad():
-            full = m(x_test)
-            latent_only = m.decode(m.latent(x_test))
-            xb = m.encode(x_test)
-        summary[mode] = dict(
-            mse=baselines.reconstruction_mse(x_test, full),
-            mse_latent=baselines.reconstruction_mse(x_test, latent_only),
+        x = x_few if mode == "leaky" else x_test
+        D[mode] = analysis.delta(m, x, probes=params["probes"], seed=params["seed"])  # [L+1, d]
+        leak[mode] = analysis.leak_fraction(D[mode], arch.masks)  # [L+1], declared masks
+        summary[mode] = _without_leak(m, x, arch)
+        summary[mode].update(
             leak=float(leak[mode][b]),
             delta_off=float(D[mode][b][off_b].mean()),
             delta_on=float(D[mode][b][~off_b].mean()),
-            value_off=float(xb[:, off_b].abs().mean()),
         )
     # (coarse rounding: the MSEs to their order of magnitude; the exact values are in the text)
     lines.append(
-        f"{'':16}{'test MSE':>9}{'MSE, latent only':>18}{'leak at x_b':>12}"
+        f"{'':36}{'test MSE':>9}{'MSE, latent only':>18}{'leak at x_b':>12}"
         f"{'Delta off':>10}{'Delta on':>9}{'|x_b| off':>10}"
     )
     for mode, s in summary.items():
         lines.append(
-            f"{NETWORK_NAMES[mode]:16}{s['mse']:9.0e}{s['mse_latent']:18.0e}"
-            f"{s['leak']:12.1f}{s['delta_off']:10.1f}{s['delta_on']:9.1f}{s['value_off']:10.1f}"
+            f"{NETWORK_NAMES[mode]:36}{s['mse']:9.0e}{s['mse_latent']:18.0e}"
+            f"{s['leak']:12.2f}{s['delta_off']:10.2f}{s['delta_on']:9.2f}{s['value_off']:10.2f}"
         )
-    for mode in models:
+    for mode in ("freeze", "reset"):
         for key, v in summary[mode].items():
             numbers[f"fig10_{mode}_{key}"] = v
+    # the wrong network's tiny error is reproducible in its order of magnitude only
+    numbers["fig10_freeze_mse_log10"] = math.log10(numbers.pop("fig10_freeze_mse"))
+    numbers["fig10_leaky_leak"] = summary["leaky"]["leak"]
+    # what Delta would be on the nodes off at x_b that x_{b+1} switches on, without the mask of
+    # the reset network's co-state: their value passes to x_{b+1} unchanged, so it is Delta_{b+1}
+    # there (a sensitivity to a value that is 0 for every input)
+    turned_on = arch.masks[b + 1] & off_b
+    numbers["fig10_reset_delta_turned_on"] = float(D["reset"][b + 1][turned_on].mean())
+    numbers["fig10_leaky_width_b"] = wide[params["widths"].index(min(params["widths"]))]
     mse_mean = baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))
     numbers["fig10_mse_mean"] = mse_mean
+
+    # sanity: what the construction alone decides, whatever the weights. Any reset network on
+    # the declared masks has no leak (its co-state is masked), the untrained one included; any
+    # freeze network has one: at zero weights its flow is the identity, Delta = 1 on every
+    # node, and the leak is the share of turned-off nodes (752/784).
+    untrained = {
+        "reset": build_model(_training(params), "reset"),
+        "freeze": build_model(dict(_training(params), init_scale=0.0), "freeze"),
+        "freeze_initial": build_model(_training(params), "freeze"),
+    }
+    sanity = {}
+    for mode, m in untrained.items():
+        d0 = analysis.delta(m, x_few, probes=1, seed=params["seed"])
+        sanity[mode] = _without_leak(m, x_few, arch)
+        sanity[mode]["leak"] = float(analysis.leak_fraction(d0, arch.masks)[b])
+        sanity[mode]["delta_p1"], sanity[mode]["delta_p99"] = (
+            float(q) for q in np.percentile(d0[d0 > 0].cpu().numpy(), [1, 99])
+        )
+    numbers["fig10_initial_reset_leak"] = sanity["reset"]["leak"]
+    numbers["fig10_zero_freeze_leak"] = sanity["freeze"]["leak"]
+    # Delta ~ 1 needs no training in a freeze network: the untrained one has it too
+    numbers["fig10_initial_freeze_delta_p1"] = sanity["freeze_initial"]["delta_p1"]
+    numbers["fig10_initial_freeze_delta_p99"] = sanity["freeze_initial"]["delta_p99"]
+    lines.append(
+        f"by construction: leak of the untrained reset network {sanity['reset']['leak']:.2f}, "
+        f"of the zero-weight freeze network {sanity['freeze']['leak']:.4f} "
+        f"({int(off_b.sum())}/{arch.dim} = {float(off_b.sum()) / arch.dim:.4f})"
+    )
+
+    f, r, lk = summary["freeze"], summary["reset"], summary["leaky"]
+    z = sanity["freeze"]
+    leaky_name = (
+        f"reset model with {numbers['fig10_leaky_width_b'] - int((~off_b).sum())} extra nodes "
+        "on through the bottleneck (untrained)"
+    )
+    checks = [
+        claims.leak_detected(f["leak"], f["mse"], f["mse_latent"])
+        .about("fig10.wrong")
+        .versus(claims.leak_detected(r["leak"], r["mse"], r["mse_latent"]), "correct model"),
+        claims.no_leak(r["leak"])
+        .about("fig10.correct")
+        .versus(claims.no_leak(lk["leak"]), leaky_name),
+        claims.no_leak(sanity["reset"]["leak"]).about("fig10.correct").by_construction(),
+        claims.leak_detected(z["leak"], z["mse"], z["mse_latent"])
+        .about("fig10.wrong")
+        .by_construction(),
+    ]
     fig, scale = _draw_fig10(arch, D, leak)
     numbers.update(scale)
     return Result(
@@ -488,7 +624,25 @@ def fig10(*, progress: bool = True, quick: bool = False, **params: Any) -> Resul
         numbers=numbers,
         figures={"main": fig},
         summary="\n".join(lines),
-        details=dict(arch=arch, b=b, D=D, leak=leak, summary=summary, mse_mean=mse_mean),
+        details=dict(
+            arch=arch, b=b, D=D, leak=leak, summary=summary, sanity=sanity, mse_mean=mse_mean
+        ),
+        claims=checks,
+    )
+
+
+@torch.no_grad()
+def _without_leak(m: AutoencODE, x: torch.Tensor, arch: Architecture) -> dict[str, float]:
+    """Test error of network ``m``, its error when the decoder gets only the bottleneck nodes
+    that the declared profile ``arch`` keeps (the others set to 0, what a true bottleneck
+    passes on), and the mean |x_b| on the nodes the profile turns off."""
+    b = arch.bottleneck
+    keep = arch.masks[b].to(device=m.device, dtype=m.dtype)
+    xb = m.encode(x)
+    return dict(
+        mse=baselines.reconstruction_mse(x, m(x)),
+        mse_latent=baselines.reconstruction_mse(x, m.decode(xb * keep)),
+        value_off=float(xb[:, ~arch.masks[b].to(xb.device)].abs().mean()),
     )
 
 
@@ -563,6 +717,15 @@ def _draw_fig10(
     k = np.arange(arch.depth + 1)
     ax.plot(k, leak["freeze"], "-o", color=class_colour(1), label=NETWORK_NAMES["freeze"])
     ax.plot(k, leak["reset"], "-s", color=class_colour(0), label=NETWORK_NAMES["reset"])
+    if "leaky" in leak:  # the negative control of "no leak": a leak off_mode does not set
+        ax.plot(
+            k,
+            leak["leaky"],
+            ":^",
+            color=class_colour(2),
+            ms=4,
+            label=NETWORK_NAMES["leaky"] + " (control)",
+        )
     ax.set_xlim(-0.5, arch.depth + 0.5)
     ax.set_xticks(range(0, arch.depth + 1, 2))
     ax.set_ylim(-0.03, 1.12)
@@ -582,6 +745,7 @@ def _draw_fig10(
     notebook="fig11_entropy",
     title="Entropy across the layers",
     defaults=lambda quick: _defaults(quick, bins=31),
+    control={"iterations": 0},
 )
 def fig11(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Summed Shannon entropy and spectral entropy of the states x_0..x_L on the test images,
@@ -605,8 +769,22 @@ def fig11(*, progress: bool = True, quick: bool = False, **params: Any) -> Resul
     }
     S = {mode: analysis.spectral_entropy(s) for mode, s in xs.items()}
     # the same network before training (same seed): what the width profile alone does
-    xs_initial = analysis.states(AutoencODE(arch, T=params["T"], seed=params["seed"]), x_test)
-    S_initial = analysis.spectral_entropy(xs_initial)
+    S_initial = analysis.spectral_entropy(analysis.states(build_model(_training(params)), x_test))
+    # the negative control of the claim: the trained network with its weights shuffled within
+    # each layer (same values and norms, no learned structure)
+    S_shuffled = analysis.spectral_entropy(
+        analysis.states(analysis.shuffled_weights(models["reset"], seed=params["seed"]), x_test)
+    )
+    # what random weights give, from zero to ten times the initial scale
+    S_random = {
+        scale: analysis.spectral_entropy(
+            analysis.states(
+                build_model(dict(_training(params), init_scale=scale * params["init_scale"])),
+                x_test,
+            )
+        )
+        for scale in (0.0, 10.0)
+    }
     log_w = torch.log(torch.tensor(arch.widths, dtype=torch.float64))
     lines.append(f"states in [{value_range[0]:.2f}, {value_range[1]:.2f}], {bins} bins")
 
@@ -637,7 +815,34 @@ def fig11(*, progress: bool = True, quick: bool = False, **params: Any) -> Resul
         fig11_evenness_in=float(S["reset"][0] / log_w[0]),
         fig11_evenness_b=float(S["reset"][b] / log_w[b]),
         fig11_evenness_b_initial=float(S_initial[b] / log_w[b]),
+        fig11_evenness_b_shuffled=float(S_shuffled[b] / log_w[b]),
+        fig11_evenness_b_zero=float(S_random[0.0][b] / log_w[b]),
+        fig11_evenness_b_random10=float(S_random[10.0][b] / log_w[b]),
+        fig11_freeze_shannon_min_ratio=float(H["freeze"].min() / H["freeze"][0]),
     )
+    lines.append(
+        f"evenness S_b / log w_b at the bottleneck: trained {numbers['fig11_evenness_b']:.3f}, "
+        f"before training {numbers['fig11_evenness_b_initial']:.3f}, weights shuffled "
+        f"{numbers['fig11_evenness_b_shuffled']:.3f}"
+    )
+    even = claims.bottleneck_even
+    checks = [
+        even(numbers["fig11_evenness_b"])
+        .about("fig11")
+        .versus(
+            even(numbers["fig11_evenness_b_shuffled"]),
+            "trained model with its weights shuffled within each layer",
+        ),
+        # sanity: a state with w_b active components has S_b <= log w_b, whatever the weights
+        claims.Claim(
+            "spectral entropy at the bottleneck <= log w_b",
+            float(S["reset"][b]),
+            float(log_w[b]),
+            float(S["reset"][b]) <= float(log_w[b]) + 1e-9,
+        )
+        .about("fig11")
+        .by_construction(),
+    ]
     fig = _draw_fig11(arch, H, S)
     return Result(
         "fig11",
@@ -645,7 +850,17 @@ def fig11(*, progress: bool = True, quick: bool = False, **params: Any) -> Resul
         numbers=numbers,
         figures={"main": fig},
         summary="\n".join(lines),
-        details=dict(arch=arch, b=b, H=H, S=S, S_initial=S_initial, log_w=log_w, w=w),
+        details=dict(
+            arch=arch,
+            b=b,
+            H=H,
+            S=S,
+            S_initial=S_initial,
+            S_shuffled=S_shuffled,
+            log_w=log_w,
+            w=w,
+        ),
+        claims=checks,
     )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import baselines, mnist
+from .. import analysis, baselines, claims, mnist
 from ..cache import cache_path
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..ncode import NCODE, train_ncode
@@ -167,6 +167,7 @@ def _seconds_per_step_ncode(params: dict[str, Any], x: torch.Tensor) -> float:
     notebook="two_autoencodes",
     title="Two AutoencODEs: ours and a data-conditioned-control one (N-CODE)",
     defaults=_defaults,
+    control={"iterations": 0},
 )
 def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
     """Test MSE, parameters, seconds per step and to PCA's error, and reconstructions of the
@@ -194,17 +195,21 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
     if ncode.code != wb:
         raise ValueError(f"bottlenecks differ: ours {wb}, N-CODE {ncode.code}")
 
-    with torch.no_grad():
-        recon = {
-            "ours": torch.cat([ours(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]),
-            "ncode": torch.cat([ncode(x_test[i : i + 1000]) for i in range(0, len(x_test), 1000)]),
-        }
+    recon = {"ours": _reconstruct(ours, x_test), "ncode": _reconstruct(ncode, x_test)}
     pca = baselines.PCA(wb).fit(x_train)
     recon["pca"] = pca.reconstruct(x_test)
     mse = {k: baselines.reconstruction_mse(x_test, v) for k, v in recon.items()}
     mse["mean"] = baselines.reconstruction_mse(x_test, x_train.mean(0).expand_as(x_test))
+    # the negative control of the claims: both models before training (same seeds)
+    initial = {"ours": build_model(params), "ncode": build_ncode(params, x_train).eval()}
+    mse_initial = {
+        k: baselines.reconstruction_mse(x_test, _reconstruct(m, x_test)) for k, m in initial.items()
+    }
     n_params = {
         "ours": sum(p.numel() for p in ours.parameters()),
+        # the weights of ours that can reach the output (the rest of each stored block never
+        # does: analysis.effective_parameters)
+        "ours_effective": analysis.effective_parameters(ours),
         "ncode": sum(p.numel() for p in ncode.parameters()),
         "pca": (wb + 1) * x_train.shape[1],  # its components and its mean
     }
@@ -236,6 +241,11 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         )
     lines.append(f"{f'PCA, {wb} components':24}{mse['pca']:9.4f}{n_params['pca']:12,}")
     lines.append(f"{'mean training image':24}{mse['mean']:9.4f}{d:12,}")
+    lines.append(
+        f"ours: {n_params['ours']:,} stored parameters, {n_params['ours_effective']:,} of them "
+        f"can reach the output; N-CODE / ours (those): "
+        f"{n_params['ncode'] / n_params['ours_effective']:.2f}"
+    )
 
     numbers: dict[str, Any] = {
         "nc_source": source_name,
@@ -249,9 +259,13 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         "nc_mse_mean": mse["mean"],
         "nc_ratio_ncode_pca": mse["ncode"] / mse["pca"],
         "nc_ratio_ncode_ours": mse["ncode"] / mse["ours"],
+        "nc_mse_ours_initial": mse_initial["ours"],
+        "nc_mse_ncode_initial": mse_initial["ncode"],
         "nc_params_ours": n_params["ours"],
+        "nc_params_ours_effective": n_params["ours_effective"],
         "nc_params_ncode": n_params["ncode"],
         "nc_params_pca": n_params["pca"],
+        "nc_params_ratio": n_params["ncode"] / n_params["ours_effective"],
         "nc_seconds_step_ours": sec["ours"],
         "nc_seconds_step_ncode": sec["ncode"],
         "nc_speedup_step": sec["ours"] / sec["ncode"],
@@ -267,6 +281,20 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         if beats
         else "N-CODE does not beat PCA with the same bottleneck"
     )
+    # the claims: each model beats both baselines, and fails to before training
+    checks = []
+    init = "initial model (before training)"
+    pca_name = f"PCA's ({wb} components)"
+    for k, who in (("ours", "our AutoencODE's"), ("ncode", "N-CODE's")):
+        for base, name, factor in (("pca", pca_name, 1), ("mean", "the mean image's", 3)):
+            quantity = f"{who} test MSE"
+
+            def check(value: float) -> claims.Claim:
+                return claims.beats_baseline(value, mse[base], name, factor, quantity)  # noqa: B023
+
+            checks.append(
+                check(mse[k]).about("two_autoencodes").versus(check(mse_initial[k]), init)
+            )
     figures = {
         "reconstructions": _draw_reconstructions(x_test, y_test, recon, wb),
         "training": _draw_training(curves, sec, target, params["smooth"], wb),
@@ -277,18 +305,26 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         numbers=numbers,
         figures=figures,
         summary="\n".join(lines),
+        claims=checks,
         details=dict(
             ours=ours,
             ncode=ncode,
             hist_ours=hist_ours,
             hist_ncode=hist_ncode,
             mse=mse,
+            mse_initial=mse_initial,
             n_params=n_params,
             seconds=sec,
             iters=iters,
             wb=wb,
         ),
     )
+
+
+@torch.no_grad()
+def _reconstruct(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's output for ``x``, in batches of 1,000."""
+    return torch.cat([model(x[i : i + 1000]) for i in range(0, len(x), 1000)])
 
 
 def _draw_reconstructions(
@@ -346,6 +382,8 @@ def _draw_training(
     labels = {"ours": "AutoencODE (ours)", "ncode": "N-CODE (our reconstruction)"}
     for i, (k, c) in enumerate(curves.items()):
         t = torch.tensor(c, dtype=torch.float64)
+        if len(t) == 0:  # not trained (the negative control, iterations = 0): no curve
+            continue
         s = max(1, min(int(smooth), len(t)))
         m = t.unfold(0, s, 1).mean(1).numpy()
         it = torch.arange(s, len(t) + 1, dtype=torch.float64).numpy()

@@ -52,7 +52,9 @@ class Result:
     ``numbers``: the quantities the page reports, named as in ``notebooks/reference/<page>.toml``
     (JSON-serialisable scalars, strings or lists); ``figures``: the matplotlib figures, the main
     one first; ``summary``: a printed table for readers (display only); ``details``: anything
-    else a page's prose or checks use (arrays, histories, models).
+    else a page's prose or checks use (arrays, histories, models); ``claims``: the figure's
+    claims (:class:`autoencode.claims.Claim`), each with its row of the Verdicts table and its
+    negative control, and its sanity checks, labelled as such.
     """
 
     name: str
@@ -61,6 +63,7 @@ class Result:
     figures: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    claims: list[Any] = field(default_factory=list)
 
     @property
     def figure(self) -> Figure:
@@ -69,7 +72,7 @@ class Result:
 
     def save(self, out: str | Path) -> list[Path]:
         """Each figure as ``<name>[-<key>].png`` and ``.pdf``, and ``<name>.json`` (parameters,
-        numbers); returns the paths written."""
+        numbers, claims); returns the paths written."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
@@ -86,6 +89,7 @@ class Result:
                     "figure": self.name,
                     "parameters": _jsonable(self.parameters),
                     "numbers": _jsonable(self.numbers),
+                    "claims": [_jsonable(vars(c)) for c in self.claims],
                 },
                 indent=2,
             )
@@ -119,6 +123,11 @@ class FigureSpec:
     defaults: Callable[[bool], dict[str, Any]]
     function: Callable[..., Result]
     threads: int | None = None
+    #: The negative control of the page's numbers: the parameter overrides under which the
+    #: same experiment runs as if training had done nothing (``{"iterations": 0}``); None for
+    #: a page that trains nothing. ``tests/test_controls.py`` runs it and checks that every
+    #: committed tolerance rejects the control's value (or says why no control applies).
+    control: Mapping[str, Any] | None = None
 
 
 #: Every figure of the book, by name (filled by the experiment modules when imported).
@@ -132,18 +141,19 @@ def figure(
     title: str,
     defaults: Callable[[bool], dict[str, Any]],
     threads: int | None = None,
+    control: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Register the decorated function as the experiment of figure ``name``.
 
     ``threads``: the torch thread count the figure runs with (its committed numbers were
     computed with it; one thread is several times faster on tiny 2D layers); None keeps the
-    caller's.
+    caller's. ``control``: see :attr:`FigureSpec.control`.
     """
 
     def register(fn: Callable[..., Result]) -> Callable[..., Result]:
         if name in FIGURES:
             raise ValueError(f"figure {name!r} is registered twice")
-        FIGURES[name] = FigureSpec(name, notebook, title, defaults, fn, threads)
+        FIGURES[name] = FigureSpec(name, notebook, title, defaults, fn, threads, control)
         return fn
 
     return register
