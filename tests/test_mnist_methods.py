@@ -90,7 +90,9 @@ def test_runs_are_cached(result, cache):
     params = {k: v for k, v in result.parameters.items() if k not in ("device", "dtype")}
     run = result.details["runs"]["shooting_adam"]
     x = torch.zeros(3, 784)  # not used: the run is loaded
-    again = mt.trained_run("shooting_adam", params, x, x, verbose=False)
+    # keyed by where it computes: the experiment's device and dtype, not the test's default
+    with ae.compute_on(result.parameters["device"], result.parameters["dtype"]):
+        again = mt.trained_run("shooting_adam", params, x.float(), x.float(), verbose=False)
     assert again.path == run.path, (again.path, run.path)
     assert not again.trained
     assert again.history["trace_mse"] == run.history["trace_mse"]
