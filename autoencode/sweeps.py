@@ -456,7 +456,7 @@ def summarise(records: Sequence[Mapping[str, Any]], figure: str | None = None) -
         claims: dict[str, dict[str, Any]] = {}
         for r in ok:
             for c in r.get("claims", []):
-                name = f"{c['key'] or '-'}: {c['statement']}"
+                name = f"{c['key'] or '-'}: {c['statement']}" + (" [sanity]" if c["sanity"] else "")
                 entry = claims.setdefault(
                     name,
                     {
@@ -628,9 +628,12 @@ def book_sweep(
     for figure in figures:
         started = time.time()
         res = sweep(figure, BOOK_SWEEPS[figure], out=Path(out) / figure, **options)
+        previous = data["figures"].get(figure, {})
         data["figures"][figure] = {
             "seeds": BOOK_SWEEPS[figure],
-            "wall_seconds": round(time.time() - started, 1),
+            # resumed runs add to the time the figure's earlier runs took
+            "wall_seconds": round(time.time() - started, 1)
+            + (previous.get("wall_seconds", 0) if res.ran < len(res.records) else 0),
             "fingerprint": code_fingerprint(figure),
             "quick": bool(options.get("quick", False)),
             "summary": res.summary,
