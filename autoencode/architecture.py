@@ -180,7 +180,10 @@ class Architecture:
             )
         for s, t in self.skips:
             if not (0 <= s < t <= self.depth):
-                raise ValueError(f"skip ({s}, {t}): need 0 <= source < target <= L = {self.depth}")
+                raise ValueError(
+                    f"skip ({s}, {t}): the source state must come before the target state, "
+                    f"both among the states 0 ... L = {self.depth}"
+                )
 
     # -- constructors -----------------------------------------------------
     @classmethod

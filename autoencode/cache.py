@@ -62,6 +62,7 @@ __all__ = [
     "NOT_TRAINING",
     "training_modules",
     "library_fingerprint",
+    "code_text",
     "cache_key",
     "cache_path",
     "cached_fit",
@@ -232,7 +233,9 @@ def library_fingerprint(files: Iterable[str | os.PathLike]) -> str:
     """SHA-256 of the library source that can change a training run.
 
     ``files``: usually :func:`training_modules` ``(entry)``; each contributes its path within
-    the package (its name, for a file outside it) and its bytes.
+    the package (its name, for a file outside it) and its code: the module's syntax tree
+    without its docstrings, written back as text (:func:`code_text`). Comments, docstrings and
+    layout do not run, so editing them keeps the trained models and the sweep records.
     """
     digest = hashlib.sha256()
     for f in files:
@@ -242,9 +245,31 @@ def library_fingerprint(files: Iterable[str | os.PathLike]) -> str:
             full.relative_to(PACKAGE_DIR).as_posix() if full.is_relative_to(PACKAGE_DIR) else f.name
         )
         digest.update(label.encode() + b"\0")
-        digest.update(f.read_bytes())
+        digest.update(code_text(f).encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def code_text(path: str | os.PathLike) -> str:
+    """The code of the Python file ``path`` as :func:`ast.unparse` writes it back, its module,
+    class and function docstrings left out: what runs, independent of comments and layout.
+    A file that does not parse contributes its bytes as they are."""
+    source = Path(path).read_bytes()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source.decode("utf-8", "replace")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
 
 
 def _canonical(params: dict) -> str:

@@ -167,6 +167,22 @@ def test_key_depends_on_name_params_and_library_source(tmp_path):
     assert cache.cache_key("toy", {"a": 1}, f1) != cache.cache_key("toy", {"a": 1}, f2)
 
 
+def test_the_fingerprint_ignores_docstrings_comments_and_layout(tmp_path):
+    src = tmp_path / "step.py"
+    src.write_text('"""A module."""\n\ndef step(x):\n    """Old words."""\n    return x + 1\n')
+    before = cache.library_fingerprint([src])
+    src.write_text(
+        '"""The module, documented again."""\n\n\ndef step(x):  # why\n'
+        '    """New words."""\n    return (x\n            + 1)\n'
+    )
+    assert cache.library_fingerprint([src]) == before
+    # a change of the code itself is seen
+    src.write_text("def step(x):\n    return x + 2\n")
+    assert cache.library_fingerprint([src]) != before
+    src.write_text('def step(x):\n    """Only a docstring."""\n')
+    assert cache.library_fingerprint([src]) != before
+
+
 def _hashed(entry):
     return {p.relative_to(cache.PACKAGE_DIR).as_posix() for p in cache.training_modules(entry)}
 
