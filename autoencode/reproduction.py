@@ -268,6 +268,21 @@ class Report:
         _glue(name, fig, display=False)
         plt.close(fig)
 
+    def provenance(self, result: Any) -> str:
+        """Glue ``provenance``, the line the page shows under each of its figures (``{glue}
+        provenance``): the experiment function, the command that computes the figure again
+        with this run's parameters, the library's commit, the data, and the numbers recorded so
+        far as a JSON download (:mod:`autoencode.provenance`). Returns the line."""
+        from IPython.display import Markdown
+        from myst_nb import glue as _glue
+
+        from .provenance import provenance, provenance_markdown
+
+        p = provenance(result.name, result.parameters, quick=self.quick)
+        line = provenance_markdown(p, self.values)
+        _glue("provenance", Markdown(line), display=False)
+        return line
+
     def table(self, name: str, table: Any) -> None:
         """Glue a table (a pandas DataFrame or Styler) under ``name`` for the page's
         ``{glue:figure}`` or ``{glue}`` directive; it is not displayed here."""

@@ -9,7 +9,7 @@ arithmetic. Variants, interleaved round by round (min and median over the rounds
 * reference: the same step written the ordinary way on the same model (autograd's gradient of
   J, then torch's Adam or SGD one tensor at a time), for scale.
 
-Targets (issue 14): <= 1.0 ms with the Adam update, <= 0.9 ms with the gradient update.
+Targets: <= 1.0 ms with the Adam update, <= 0.9 ms with the gradient update.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 * dense: ``ae.hessian_spectrum(..., method="dense")`` on the Table 1 problem (Fig 4's
   2 -> 1 -> 2 AutoencODE, L = 20, 200 points, 92 parameters, float64), 1 thread, interleaved
   with the reference: the same Hessian by ``torch.autograd.functional.hessian`` (P backward
-  passes) and ``eigvalsh``. Target (issue 14): <= 60 ms.
+  passes) and ``eigvalsh``. Target: <= 60 ms.
 * Lanczos: the extreme eigenvalues of the MNIST model's Hessian (3,253,296 parameters) as the
   local-convexity page takes them (float32, tol 1e-4, 256 training images), 2 threads.
   Target: <= 15 s per call.

@@ -15,14 +15,14 @@ a burst of load cannot land on one variant only; min and median over the rounds 
 * sgemm:  this machine's matrix-product rate at the same thread count (a [B, 784] x [784, 784]
           product), measured in the same rounds.
 
-Targets (issue 14): ours <= 0.8 x plain at every batch; ours >= 55 % of the sgemm rate, with
+Targets: ours <= 0.8 x plain at every batch; ours >= 55 % of the sgemm rate, with
 the useful FLOPs of a step = 6 * batch * sum_k w_k^2 (w_k the active width feeding layer k:
 forward, co-state and gradient products, not the co-state p_0 that no gradient needs).
 
 Ours executes fewer products than that count: layer k multiplies only the block of W_k whose
 rows reach x_{k+1} and whose columns can meet a nonzero x_k (``AutoencODE.useful_shape``; the
 rest of the count multiplies zeros or is thrown away by the next mask). Both rates are
-printed: the issue's count per second, and the products actually executed per second.
+printed: that count per second, and the products actually executed per second.
 """
 
 from __future__ import annotations
