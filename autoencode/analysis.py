@@ -261,7 +261,7 @@ def shuffled_weights(model: AutoencODE, seed: int = 0) -> AutoencODE:
 
 @torch.no_grad()
 def displacement(model: AutoencODE, x: torch.Tensor) -> torch.Tensor:
-    """Per-layer, per-node displacement ``[L, d]``: (1/N) sum_i |x_{k+1}^{i,j} - x_k^{i,j}|.
+    """Per-layer, per-node displacement ``[L, d]``: ``(1/N) sum_i |x_{k+1}^{i,j} - x_k^{i,j}|``.
 
     In reset mode it includes the jump to 0 of a node that is turned off.
     """
@@ -271,7 +271,7 @@ def displacement(model: AutoencODE, x: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def activity(model: AutoencODE, x: torch.Tensor) -> torch.Tensor:
-    """Per-state, per-node mean absolute value ``[L+1, d]``: (1/N) sum_i |x_k^{i,j}|."""
+    """Per-state, per-node mean absolute value ``[L+1, d]``: ``(1/N) sum_i |x_k^{i,j}|``."""
     return states(model, x).abs().mean(1)
 
 
@@ -380,7 +380,7 @@ def spectral_entropy(states_: torch.Tensor, rel_tol: float = 1e-10) -> torch.Ten
 # -- the phases of a trained AutoencODE (Figs 4 and 5) ---------------------------------
 
 #: The paper's names of the three phases of a 2 -> 1 -> 2 AutoencODE (Fig 5's caption),
-#: indexed by :attr:`Segment.phase`.
+#: indexed by :attr:`~autoencode.Segment.phase`.
 PHASE_NAMES = {
     "encoder": "initial phase",
     "bottleneck": "encoding phase",

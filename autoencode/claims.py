@@ -157,7 +157,7 @@ def ends_in_convex_region(distance: float, radius: float, where: str = "") -> Cl
     sampled directions) within which the Hessian of J stays positive semi-definite around
     theta* (:func:`autoencode.hessian.convex_radius`). The value is the ratio distance / r.
 
-    On the initial model the ratio is |theta_0 - theta*| / r, hundreds or more.
+    On the initial model the ratio is ``|theta_0 - theta*| / r``, hundreds or more.
     """
     d, r = float(distance), float(radius)
     ratio = d / r if r > 0 else float("inf")
@@ -200,9 +200,9 @@ def beats_baseline(
 
 
 def keeps_order(rho: float, at_least: float = 0.99) -> Claim:
-    """The latent value is monotone in the curve parameter (|Spearman rho| >= 0.99).
+    """The latent value is monotone in the curve parameter (``|Spearman rho| >= 0.99``).
 
-    An untrained flow folds part of the curve (|rho| = 0.93 for Fig 6, seed 0), but the
+    An untrained flow folds part of the curve (``|rho| = 0.93`` for Fig 6, seed 0), but the
     zero-weight network, whose latent is x1 itself, passes it: on its own it is no claim for
     Fig 6, whose check is :func:`encodes_position`.
     """
@@ -223,7 +223,7 @@ def encodes_position(
     at_least: float = 0.99,
 ) -> Claim:
     """Fig 6: the one latent number encodes the position along the curve *and* the decoder
-    maps it back: the smaller of |Spearman rho| (latent value against the curve parameter)
+    maps it back: the smaller of ``|Spearman rho|`` (latent value against the curve parameter)
     and the share of points decoded within ``radius`` of themselves is >= ``at_least``.
 
     Order alone cannot fail on the natural turn-off: with zero weights the latent *is* x1,
@@ -323,10 +323,10 @@ def convex_region(radius: float, at_least: float, where: str = "") -> Claim:
 
 def contracts_to(max_ratio: float, where: str = "") -> Claim:
     """Local convexity: started near the point, the shooting method's distance to it shrinks at
-    every iteration (``max_ratio``: the largest ratio |theta_{k+1} - theta*| / |theta_k -
-    theta*| over the run). For the ``gradient`` update inside a convex region of a strict
-    minimum, with a step below 2 / lambda_max, this holds by construction (it is gradient
-    descent on J): a sanity check."""
+    every iteration (``max_ratio``: the largest ratio ``|theta_{k+1} - theta*| / |theta_k -
+    theta*|`` over the run). For the ``gradient`` update inside a convex region of a strict
+    minimum, with a step below 2 / lambda_max, this holds by construction (it is gradient descent
+    on J): a sanity check."""
     v = float(max_ratio)
     return Claim(
         f"the shooting method's distance to theta* shrinks at every iteration{where}", v, 1.0, v < 1
@@ -341,7 +341,7 @@ def deep_limit_converges(
     gtol: float,
     min_rate: float = 0.75,
 ) -> list[Claim]:
-    """Deep limit: every L-layer problem solved (|grad J|_{L^2} <= gtol), and the trained
+    """Deep limit: every L-layer problem solved (``|grad J|_{L^2} <= gtol``), and the trained
     controls and costs approach the finest ones at least like L^(-min_rate).
 
     ``distances`` and ``cost_gaps`` are against the finest L, which is left out of the
@@ -391,7 +391,7 @@ def lowers_cost(J: float, J0: float) -> Claim:
 
 
 def stationary(grad_ratio: float, at_most: float = 5e-2) -> Claim:
-    """NeurODE page: the trained network is stationary, |grad J| <= ``at_most`` |grad J(theta_0)|
+    """NeurODE page: the trained network is stationary, ``|grad J| <= at_most |grad J(theta_0)|``
     (the optimality conditions the shooting solves; the ratio is 1 at theta_0)."""
     r = float(grad_ratio)
     return Claim(f"|grad J| / |grad J(theta_0)| <= {at_most:g}", r, at_most, r <= at_most)
@@ -400,10 +400,10 @@ def stationary(grad_ratio: float, at_most: float = 5e-2) -> Claim:
 def same_stationary_cost(
     grad_ratios: dict, costs: dict, reference: str, at_most: float = 1e-2, rel: float = 5e-3
 ) -> Claim:
-    """NeurODE page: every run (update rule or Adam) is stationary, |grad J| <= ``at_most``
-    |grad J(theta_0)|, *and* ends within ``rel`` of the ``reference`` run's J. The value is the
-    largest gradient ratio; runs that all start at theta_0 agree in J without training, so the
-    stationarity is what makes this check fail on the initial model."""
+    """NeurODE page: every run (update rule or Adam) is stationary, ``|grad J| <= at_most |grad
+    J(theta_0)|``, *and* ends within ``rel`` of the ``reference`` run's J. The value is the largest
+    gradient ratio; runs that all start at theta_0 agree in J without training, so the stationarity
+    is what makes this check fail on the initial model."""
     g = max(float(v) for v in grad_ratios.values())
     J_ref = float(costs[reference])
     gap = max(abs(float(c) - J_ref) for c in costs.values()) / J_ref

@@ -1,6 +1,7 @@
 """Spectrum of the Hessian of J with respect to all trained parameters (Table 1).
 
 Two ways to the extreme eigenvalues:
+
 * ``"dense"``: the full Hessian (P x P) by ``torch.func.hessian`` (forward-over-reverse,
   vectorised over the P directions) and ``eigvalsh``; exact, for small models (P up to a few
   thousand);
@@ -9,6 +10,7 @@ Two ways to the extreme eigenvalues:
   product is one backward pass through it, on the parameters as they are (no flat
   vector is split and re-assembled inside the model); one Lanczos run finds both ends of
   the spectrum (``which="BE"``), where two runs (one per end) used to double the work.
+
 ``"auto"`` picks dense up to ``dense_limit`` parameters.
 
 For the local-convexity measurements (small models): :func:`tikhonov_shift` (the Tikhonov

@@ -503,11 +503,11 @@ class AutoencODE(nn.Module):
 
     # -- cost ---------------------------------------------------------------------
     def data_loss(self, xL: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """(1/N) sum_i |x_L^i - y^i|^2."""
+        """``(1/N) sum_i |x_L^i - y^i|^2``."""
         return ((xL - y) ** 2).sum(1).mean()
 
     def regulariser(self, params: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
-        """h * sum_k (|W_k|_F^2 + |b_k|^2), the Tikhonov term without lambda.
+        """``h * sum_k (|W_k|_F^2 + |b_k|^2)``, the Tikhonov term without lambda.
 
         ``params``: other values of the parameters (e.g. a functional call's), default the
         model's own.

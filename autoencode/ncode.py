@@ -46,13 +46,20 @@ class NCODE(nn.Module):
 
     Parameters
     ----------
-    dim: the data dimension (784 for MNIST), also the ODE's state dimension.
-    code: the width of the code (the bottleneck).
-    hidden: the encoder's hidden width.
-    width: the field's inner width (the dimension of the control ``u_k``).
-    L: Euler steps; T: final time (``h = T / L``).
-    start: the common initial state ``x_0`` (``[dim]``); default zeros.
-    seed: seed of the initial weights.
+    dim:
+        The data dimension (784 for MNIST), also the ODE's state dimension.
+    code:
+        The width of the code (the bottleneck).
+    hidden:
+        The encoder's hidden width.
+    width:
+        The field's inner width (the dimension of the control ``u_k``).
+    L, T:
+        Euler steps and final time (``h = T / L``).
+    start:
+        The common initial state ``x_0`` (``[dim]``); default zeros.
+    seed:
+        Seed of the initial weights.
     """
 
     start: torch.Tensor  # a buffer: the common initial state x_0

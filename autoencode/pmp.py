@@ -2,7 +2,7 @@
 
 Written by hand, not by autograd (the reproduction notes, S1 and S7). For the Euler scheme of
 :mod:`autoencode.model` and the cost
-J(theta) = (1/N) sum_i l(x_L^i, y^i) + lambda h sum_k |theta_k|^2:
+``J(theta) = (1/N) sum_i l(x_L^i, y^i) + lambda h sum_k |theta_k|^2``::
 
     p_L = -(1/N) grad l(x_L, y)                                  (masked by m_L in reset mode)
     p_k = (d x_{k+1} / d x_k)^T p_{k+1}                          (masked by m_k in reset mode)
@@ -47,7 +47,7 @@ def forward_states(model: AutoencODE, x: torch.Tensor) -> Flow:
 
 
 def terminal_costate(model: AutoencODE, xL: torch.Tensor, yL: torch.Tensor) -> torch.Tensor:
-    """p_L = -(1/N) grad_x |x - y|^2 at x_L; ``yL = model.to_internal(y, L)``."""
+    """``p_L = -(1/N) grad_x |x - y|^2`` at x_L; ``yL = model.to_internal(y, L)``."""
     return (-2.0 / xL.shape[0]) * (xL - yL)
 
 
@@ -158,7 +158,7 @@ def hamiltonian(
     p_next: torch.Tensor,
     lam: float,
 ) -> torch.Tensor:
-    """H_k(theta) = sum_i p_{k+1}^i . h G_k(x_k^i; theta) - lambda h |theta|^2.
+    """``H_k(theta) = sum_i p_{k+1}^i . h G_k(x_k^i; theta) - lambda h |theta|^2``.
 
     ``theta`` = ``[W, b]`` (or ``[W]``); ``x_k``, ``p_next`` internal; differentiable in theta.
     """

@@ -6,7 +6,9 @@ parameters it ran with, :func:`provenance` names
 * the experiment function that computed it (documented in the book's Library part);
 * the one command that makes it again outside Jupyter, with the parameters that differ from
   the figure's defaults (``python -m autoencode figure NAME [--quick] [-p key=value ...]``);
-* the library's commit (inside a git checkout) or its installed version (outside one);
+* the library's commit (inside a git checkout; saying so where the code the figure ran, its
+  experiment's module and what it imports, differs from that commit) or its installed version
+  (outside one);
 * the data it was computed from;
 
 and :func:`provenance_markdown` writes it as one line of MyST Markdown, with a download link
@@ -55,14 +57,15 @@ def _git(*args: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def code_version() -> str:
-    """``commit <short hash>`` of the checkout the library runs from (saying so where its
-    files differ from that commit), or ``autoencode <version>`` when it is installed."""
+def code_version(modules: list[Path] | None = None) -> str:
+    """``commit <short hash>`` of the checkout the library runs from (saying so where the code
+    of ``modules``, default every library file, differs from that commit), or
+    ``autoencode <version>`` when it is installed."""
     commit = _git("rev-parse", "--short", "HEAD")
     top = _git("rev-parse", "--show-toplevel")
     if commit and top and (Path(top) / "autoencode").resolve() == PACKAGE_DIR:
-        changed = _changed_code(Path(top))
-        return f"commit {commit}" + (" with uncommitted library changes" if changed else "")
+        changed = _changed_code(Path(top), modules)
+        return f"commit {commit}" + (" with uncommitted changes to its code" if changed else "")
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -71,14 +74,15 @@ def code_version() -> str:
         return "autoencode (version unknown)"
 
 
-def _changed_code(top: Path) -> list[str]:
-    """The library's files whose code (docstrings, comments and layout aside:
-    :func:`autoencode.cache.code_text`) differs from the checkout's last commit."""
+def _changed_code(top: Path, modules: list[Path] | None = None) -> list[str]:
+    """The library's files (``modules``, default all) whose code (docstrings, comments and
+    layout aside: :func:`autoencode.cache.code_text`) differs from the checkout's last commit."""
     import tempfile
 
     from .cache import code_text
 
-    names = _git("diff", "--name-only", "HEAD", "--", str(PACKAGE_DIR)) or ""
+    paths = [str(m) for m in modules] if modules is not None else [str(PACKAGE_DIR)]
+    names = _git("diff", "--name-only", "HEAD", "--", *paths) or "" if paths else ""
     changed = []
     for name in names.splitlines():
         committed = _git("show", f"HEAD:{name}")
@@ -158,6 +162,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def provenance(figure: str, params: Mapping[str, Any], quick: bool = False) -> Provenance:
     """Where ``figure`` computed with ``params`` comes from."""
+    from .cache import training_modules
     from .experiments.registry import FIGURES
 
     if figure not in FIGURES:
@@ -167,7 +172,7 @@ def provenance(figure: str, params: Mapping[str, Any], quick: bool = False) -> P
         figure=figure,
         function=f"{fn.__module__}.{fn.__qualname__}",
         command=regenerate_command(figure, params, quick),
-        code=code_version(),
+        code=code_version(training_modules(fn.__module__, exclude=())),
         data=data_source(figure, params),
     )
 

@@ -294,11 +294,12 @@ class Report:
         """Record the figure's claims (:mod:`autoencode.claims`) in the book's run.
 
         Every claim that is not a sanity check must name its row of the Verdicts table
-        (:meth:`Claim.about`) and carry its negative control (:meth:`Claim.versus`), on which
-        it must fail: a check that holds on its control is no evidence, and is an error here.
-        A claim that does not hold is a result, not an error: its outcome is recorded, written
-        into the reference file by ``make execute``, and :meth:`check` compares it with the
-        committed outcome (so a verdict changes only when it is committed).
+        (:meth:`~autoencode.claims.Claim.about`) and carry its negative control
+        (:meth:`~autoencode.claims.Claim.versus`), on which it must fail: a check that holds on its
+        control is no evidence, and is an error here. A claim that does not hold is a result, not
+        an error: its outcome is recorded, written into the reference file by ``make execute``, and
+        :meth:`check` compares it with the committed outcome (so a verdict changes only when it is
+        committed).
 
         Quick mode: not checked (too few iterations). Other parameters: printed, not recorded.
         Returns whether they were recorded.

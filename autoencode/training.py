@@ -11,7 +11,7 @@ weight lambda, a mini-batch sampler and a history, and implements ``update``.
   - ``"adam"``: the same ascent direction, preconditioned by Adam's moments;
   - ``"fixed_point"``: theta_k <- argmax H_k (x_k, p_{k+1} frozen), the method of
     successive approximations; needs lambda large enough to contract;
-  - ``"proximal"``: argmax of H_k(theta) - h / (2 lr) |theta - theta_old|^2, the
+  - ``"proximal"``: argmax of ``H_k(theta) - h / (2 lr) |theta - theta_old|^2``, the
     extended-MSA-like step (Li, Chen, Tai, E 2018).
 
 * :class:`AdamTrainer`: Adam (or SGD) on J through autograd, the baseline.
@@ -319,7 +319,7 @@ class Trainer:
     model:
         The :class:`AutoencODE` to train (in place).
     lam:
-        Tikhonov weight lambda in J = data + lambda h sum_k |theta_k|^2.
+        Tikhonov weight lambda in ``J = data + lambda h sum_k |theta_k|^2``.
     batch_size:
         Samples per iteration; ``None`` for the full batch. Mini-batches are
         drawn without replacement, epoch by epoch, from a seeded generator.
@@ -845,7 +845,9 @@ class Trainer:
 class ShootingTrainer(Trainer):
     """Algorithm 1: forward states, backward co-states, update of the controls.
 
-    Parameters (beyond :class:`Trainer`'s)
+    Takes :class:`Trainer`'s parameters, and:
+
+    Parameters
     ----------
     update:
         ``"gradient"`` (default), ``"adam"``, ``"fixed_point"`` or ``"proximal"``
@@ -1052,7 +1054,9 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, saved, lr: float) -> None:
 class AdamTrainer(Trainer):
     """The baseline: Adam (or SGD) on J by autograd, on the same model.
 
-    Parameters (beyond :class:`Trainer`'s)
+    Takes :class:`Trainer`'s parameters, and:
+
+    Parameters
     ----------
     lr:
         Learning rate.

@@ -1,12 +1,12 @@
 """Figs 1-3: width-varying networks, their embedding into a dynamical system, and the U-net.
 
-The paper's three opening diagrams (an encoder and an autoencoder as networks, Fig 1; the
-same embedded into a constant-width dynamical system, Fig 2; the U-net embedded into a
-higher-dimensional system, Fig 3). The captions are the paper's; the drawings are not
-available to us, so every picture here is **ours**, computed from :class:`Architecture`
-masks by :mod:`autoencode.plotting.diagrams`: the width profiles and depths, the U-net
-embedding (:meth:`Architecture.unet`: one copy block per skip) and the Jacobian-rank check
-that its masks route information around the bottleneck (:func:`analysis.jacobian_rank`) are
+The paper's three opening diagrams (an encoder and an autoencoder as networks, Fig 1; the same
+embedded into a constant-width dynamical system, Fig 2; the U-net embedded into a
+higher-dimensional system, Fig 3). The captions are the paper's; the drawings are not available to
+us, so every picture here is **ours**, computed from :class:`Architecture` masks by
+:mod:`autoencode.plotting.diagrams`: the width profiles and depths, the U-net embedding
+(:meth:`~autoencode.Architecture.unet`: one copy block per skip) and the Jacobian-rank check that
+its masks route information around the bottleneck (:func:`~autoencode.analysis.jacobian_rank`) are
 our choices. Drawing is fast: quick mode uses the same values.
 """
 

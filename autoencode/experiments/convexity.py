@@ -229,7 +229,7 @@ def shooting_distances(
     target: torch.Tensor,
     iterations: int,
 ) -> torch.Tensor:
-    """|theta_k - target| for k = 0..iterations along a `gradient`-update shooting run (float64)
+    """``|theta_k - target|`` for k = 0..iterations along a `gradient`-update shooting run (float64)
     started at the flat parameter vector ``start``."""
     model = set_flat_parameters(make_model().to(torch.float64), start)
     out: list[float] = []
@@ -278,7 +278,7 @@ def region_analysis(
 
     From ``theta_end`` (the flat weights where a training run ended), in float64:
 
-    * theta* by :func:`~autoencode.hessian.newton_solve` (|grad J| <= ``gtol``);
+    * theta* by :func:`~autoencode.hessian.newton_solve` (``|grad J| <= gtol``);
     * the extremes of the Hessian of J, of the data term alone and the shift 2 lambda h, at
       theta* and at ``theta_end``;
     * the radius of the region around theta* in which J's Hessian stays positive semi-definite
@@ -288,7 +288,7 @@ def region_analysis(
     * the shooting method (`gradient` update, ``lr``) started at theta* + s r_min u for each
       s in ``scales`` (u: the direction of the smallest radius), ``shooting_iterations``
       iterations: its distances to theta*, their largest successive ratio and linear rate,
-      against the rate the Hessian at theta* predicts, max |1 - (lr / h) mu|.
+      against the rate the Hessian at theta* predicts, ``max |1 - (lr / h) mu|``.
     """
     model = make_model()
     theta0 = flat_parameters(model).to(torch.float64)

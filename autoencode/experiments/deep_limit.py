@@ -131,7 +131,7 @@ def control(model: AutoencODE) -> list[torch.Tensor]:
 
 
 def gradient_norm_l2(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float) -> float:
-    """Norm of the gradient of J in L^2(0, T): sqrt(sum_k |dJ/dtheta_k|^2 / h)."""
+    """Norm of the gradient of J in L^2(0, T): ``sqrt(sum_k |dJ/dtheta_k|^2 / h)``."""
     params = list(model.parameters())
     g = torch.autograd.grad(model.cost(x, y, lam)[0], params)
     return math.sqrt(sum(float((gi**2).sum()) for gi in g) / model.h)
@@ -146,7 +146,7 @@ def train_to_convergence(
     max_evaluations: int = 4000,
     history_size: int = 50,
 ) -> dict[str, Any]:
-    """Minimise J by L-BFGS (strong Wolfe line search) until |grad J|_{L^2(0,T)} <= gtol.
+    """Minimise J by L-BFGS (strong Wolfe line search) until ``|grad J|_{L^2(0,T)} <= gtol``.
 
     The model should be float64. The parameters are scaled as u_k = sqrt(h) theta_k, so
     that the Euclidean gradient in u is the L^2(0, T) gradient and the stopping test
@@ -265,7 +265,7 @@ def deep_limit(
     the deep limit's claims: controls that have no reason to approach one another.
 
     The table has, per L: J, data, grad_norm, evaluations, converged, J at theta_0,
-    the L^2 distance of theta_L to the finest solution and |J_L - J_finest|.
+    the L^2 distance of theta_L to the finest solution and ``|J_L - J_finest|``.
     """
     import pandas as pd
 

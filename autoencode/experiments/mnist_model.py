@@ -1,9 +1,10 @@
 """The MNIST AutoencODE of Figs 7-11: its set-up (the width profile and every training
 setting, once) and its training, cached.
 
-This module is the entry of the cached models' key (:func:`autoencode.cache.cache_key`): the
-key covers it and the library code it imports, so a change here or in the model, the solver
-or the trainers retrains the networks, while editing a figure (:mod:`.mnist`) does not.
+This module is the entry of the cached models' key (:func:`autoencode.cache.cache_key`): the key
+covers it and the library code it imports, so a change here or in the model, the solver or the
+trainers retrains the networks, while editing a figure (:mod:`~autoencode.experiments.mnist`) does
+not.
 """
 
 from __future__ import annotations

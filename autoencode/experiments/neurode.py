@@ -44,7 +44,7 @@ def neurode_model(L: int, h: float, theta0: float) -> AutoencODE:
 
 
 def grad_norm(model: AutoencODE, x: torch.Tensor, y: torch.Tensor, lam: float) -> float:
-    """|grad J| at the model's weights, by autograd (independent of our co-states)."""
+    """``|grad J|`` at the model's weights, by autograd (independent of our co-states)."""
     model.zero_grad()
     model.cost(x, y, lam)[0].backward()
     # backward() has just filled every parameter's .grad
@@ -63,7 +63,7 @@ def stationary_claim(
     at_most: float = 5e-2,
 ) -> tuple[bool, float, float]:
     """The page's claim for a network: J below its value J0 at theta_0, and the network
-    stationary, |grad J| <= ``at_most`` |grad J(theta_0)| (= g0), the optimality conditions
+    stationary, ``|grad J| <= at_most |grad J(theta_0)|`` (= g0), the optimality conditions
     the shooting solves (measured after 8 iterations: 1e-4 to 2e-2 for lambda in [1e-3, 3]
     and theta0 in [0.5, 2]). Returns ``(holds, J / J0, |grad J| / g0)``."""
     with torch.no_grad():
@@ -121,7 +121,7 @@ def neurode(
     rules and Adam from the same theta0, and ``fixed_point`` on the data of Figs 4-5.
 
     Its claims (``Result.claims``, row ``neurode``), each against the initial network
-    theta = theta0: J below J(theta_0); |grad J| <= 5e-2 |grad J(theta_0)|; every run stationary
+    theta = theta0: J below J(theta_0); ``|grad J| <= 5e-2 |grad J(theta_0)|``; every run stationary
     and at fixed_point's J. Nearest-target accuracy = 1 is a sanity check: it holds at
     theta_0 already."""
     import matplotlib.pyplot as plt

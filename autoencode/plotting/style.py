@@ -34,7 +34,7 @@ CLASS_COLOURS = (
 )
 
 
-#: One colour per phase label of :meth:`Architecture.segments` (used for shading,
+#: One colour per phase label of :meth:`~autoencode.Architecture.segments` (used for shading,
 #: bars and titles everywhere in the book).
 PHASE_COLOURS = {
     "encoder": "#1f5fa8",  # blue
