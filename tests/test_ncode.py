@@ -217,9 +217,17 @@ def test_quick_experiment_and_cache(tmp_path, monkeypatch):
     assert n["nc_bottleneck"] == 32 and n["nc_params_ncode"] < 1_000_000
     assert n["nc_params_ours_effective"] < n["nc_params_ours"]
     assert n["nc_params_ratio"] == n["nc_params_ncode"] / n["nc_params_ours_effective"]
-    # four claims (each model against PCA and the mean image), each with its control
-    assert len(r.claims) == 4
-    assert all(c.key == "two_autoencodes" and c.control for c in r.claims)
+    # four claims of ours (each model against PCA and the mean image), each with its control;
+    # then N-CODE's: classification from the codes, and two measures of simpler dynamics
+    assert [c.key for c in r.claims] == ["two_autoencodes"] * 4 + ["ncode.classification"] + [
+        "ncode.dynamics"
+    ] * 2
+    assert all(c.control for c in r.claims)
+    assert all(c.can_fail or c.sanity for c in r.claims)
+    for k in ("ours", "ncode", "pca"):
+        assert 0 <= n[f"nc_kmeans_acc_{k}"] <= 1 and 0 <= n[f"nc_probe_{k}"] <= 1
+    assert n["nc_depth_within_ours"] in (6, 10) and n["nc_depth_within_ncode"] in (5, 10)
+    assert set(n) >= {"nc_depth_mse_ours_L6", "nc_depth_mse_ncode_L5", "nc_energy_unit_ours"}
     assert set(r.figures) == {"reconstructions", "training"}
     for key in ("nc_mse_ours", "nc_mse_ncode", "nc_mse_pca", "nc_mse_mean"):
         assert 0 < n[key] < 1

@@ -32,6 +32,9 @@ def record(holds, key="x", control_holds=False, sanity=False):
         (PaperClaim("x", "Fig. 0", "w", "page", scope="only one panel"), [True], "partly"),
         (PaperClaim("x", "Fig. 0", "w", "page", kind="drawing"), [], "not testable"),
         (PaperClaim("x", "ours", "w", "page", kind="ours"), [True, False], "ours"),
+        (PaperClaim("x", "other", "w", "page", kind="other"), [], "not testable"),
+        (PaperClaim("x", "other", "w", "page", kind="other"), [True, True], "reproduced"),
+        (PaperClaim("x", "other", "w", "page", kind="other"), [False], "not reproduced"),
     ],
 )
 def test_the_verdict_follows_the_checks(claim, holds, expected):
@@ -71,7 +74,7 @@ def test_the_rows_name_existing_pages_once_each():
     assert len(keys) == len(set(keys))
     pages = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert {c.page for c in CLAIMS} <= pages
-    assert {c.kind for c in CLAIMS} <= {"paper", "ours", "drawing"}
+    assert {c.kind for c in CLAIMS} <= {"paper", "ours", "drawing", "other"}
     captions = {c.source for c in CLAIMS}
     assert {f"Fig. {i}" for i in range(1, 12)} | {"Table 1", "abstract"} <= captions
 

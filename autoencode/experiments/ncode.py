@@ -23,6 +23,7 @@ from .. import analysis, baselines, claims, mnist
 from ..cache import cache_path
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..ncode import NCODE, train_ncode
+from . import ncode_claims
 from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model, build_trainer, trained_autoencoder
 from .registry import Result, figure
 
@@ -56,6 +57,10 @@ def _defaults(quick: bool) -> dict[str, Any]:
     params.update(NCODE_QUICK if quick else NCODE_FULL)
     params["timing_steps"] = 2 if quick else 10  # timed training steps of each model
     params["smooth"] = 2 if quick else 50  # iterations averaged for the time to the target
+    params["cluster_restarts"] = 2 if quick else 10  # k-means starts on the codes
+    params["flow_images"] = 100 if quick else 1000  # test images whose trajectories are measured
+    params["ours_Ls"] = [6, 10] if quick else [10, 20]  # depths of ours (>= its 10 phases)
+    params["ncode_Ls"] = [5, 10] if quick else [5, 10, 20]  # depths of N-CODE
     return params
 
 
@@ -174,9 +179,10 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
     same test digits by our AutoencODE, N-CODE (our reconstruction) and PCA."""
     params["quick"] = quick
     source = params["source"]
-    train_images, _ = mnist.load_mnist(source=source, split="train")
+    train_images, train_labels = mnist.load_mnist(source=source, split="train")
     test_images, test_labels = mnist.load_mnist(source=source, split="test")
     x_train = mnist.to_vectors(train_images[: params["n_train"]])
+    y_train = train_labels[: params["n_train"]]
     x_test = mnist.to_vectors(test_images[: params["n_test"]])
     y_test = test_labels[: params["n_test"]]
     source_name = SOURCE_NAMES.get(source, source)
@@ -205,6 +211,25 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
     mse_initial = {
         k: baselines.reconstruction_mse(x_test, _reconstruct(m, x_test)) for k, m in initial.items()
     }
+    # N-CODE's other claims: classification from the codes, simpler dynamics, fewer layers
+    encoders = {"ours": ours.latent, "ncode": ncode.encode, "pca": pca.encode}
+    scores = ncode_claims.code_scores(
+        encoders, x_train, y_train, x_test, y_test, params["cluster_restarts"], params["seed"]
+    )
+    scores_initial = ncode_claims.code_scores(
+        {"ours": initial["ours"].latent, "ncode": initial["ncode"].encode},
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        params["cluster_restarts"],
+        params["seed"],
+    )
+    scores_initial["pca"] = scores["pca"]  # fitted, not trained: the same in both
+    x_flow = x_test[: params["flow_images"]]
+    flows = ncode_claims.flow_measures(ours, ncode, x_flow)
+    flows_initial = ncode_claims.flow_measures(initial["ours"], initial["ncode"], x_flow)
+    depth = ncode_claims.depth_study(params, x_train, x_test, trained_ncode, progress)
     n_params = {
         "ours": sum(p.numel() for p in ours.parameters()),
         # the weights of ours that can reach the output (the rest of each stored block never
@@ -270,6 +295,22 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         "nc_seconds_step_ncode": sec["ncode"],
         "nc_speedup_step": sec["ours"] / sec["ncode"],
     }
+    for k in ("ours", "ncode", "pca"):
+        numbers[f"nc_kmeans_acc_{k}"] = scores[k]["accuracy"]
+        numbers[f"nc_nmi_{k}"] = scores[k]["nmi"]
+        numbers[f"nc_probe_{k}"] = scores[k]["probe"]
+    for k in ("ours", "ncode"):
+        numbers[f"nc_kmeans_acc_{k}_initial"] = scores_initial[k]["accuracy"]
+        numbers[f"nc_probe_{k}_initial"] = scores_initial[k]["probe"]
+        numbers[f"nc_energy_{k}"] = flows[k]["energy"]
+        numbers[f"nc_energy_unit_{k}"] = flows[k]["energy_unit_time"]
+        numbers[f"nc_energy_unit_{k}_initial"] = flows_initial[k]["energy_unit_time"]
+        numbers[f"nc_rel_tv_{k}"] = flows[k]["relative_tv"]
+        numbers[f"nc_rel_tv_{k}_initial"] = flows_initial[k]["relative_tv"]
+        for L, e in depth[k].items():
+            numbers[f"nc_depth_mse_{k}_L{L}"] = e
+        numbers[f"nc_depth_within_{k}"] = ncode_claims.within(depth[k])
+    numbers["nc_flow_images"] = len(x_flow)
     for k in ("ours", "ncode"):
         it = iters[k]
         numbers[f"nc_iters_target_{k}"] = -1 if it is None else it
@@ -295,6 +336,8 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
             checks.append(
                 check(mse[k]).about("two_autoencodes").versus(check(mse_initial[k]), init)
             )
+    checks += ncode_claims.claims_of_ncode(scores, scores_initial, flows, flows_initial)
+    lines += ncode_claims.summary_lines(scores, scores_initial, flows, depth)
     figures = {
         "reconstructions": _draw_reconstructions(x_test, y_test, recon, wb),
         "training": _draw_training(curves, sec, target, params["smooth"], wb),
@@ -317,6 +360,11 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
             seconds=sec,
             iters=iters,
             wb=wb,
+            scores=scores,
+            scores_initial=scores_initial,
+            flows=flows,
+            flows_initial=flows_initial,
+            depth=depth,
         ),
     )
 
