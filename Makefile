@@ -75,7 +75,9 @@ book: install
 # loaded, no JavaScript error, internal links whole (scripts/check_book.py). Skipped, with a
 # message, where no Chromium is installed (REQUIRE_BROWSER=1 makes that a failure). Then the
 # PDF of make pdf, where it exists: its pages rendered with poppler, not blank, figures in it.
+# First the reader's view: no word of the workshop (issue numbers, targets, TODO) in any page.
 check-book: install
+	$(PY) scripts/reader_view.py _build/html
 	$(PY) scripts/check_book.py _build/html $(if $(REQUIRE_BROWSER),--require-browser,)
 
 # Debian's Chromium for check-book (needs root and apt-get; says so where they are missing).
