@@ -373,6 +373,8 @@ CPU_ON_PURPOSE = {
     "experiments/convexity.py": "the directions of the convex-region scan: seeded CPU draws, "
     "and the Newton solve's small float64 Hessians",
     "experiments/mnist.py": "the percentiles of Delta are computed by NumPy",
+    "codes.py": "k-means, NMI and the linear probe are scikit-learn's, on NumPy arrays",
+    "provenance.py": "the book's device, named in the command only when another is used",
 }
 
 
