@@ -133,11 +133,8 @@ def test_page_shape(path: Path):
         f"{n} code lines outside the parameters cell (at most "
         f"{MAX_CODE_LINES}): move the experiment into autoencode/experiments/"
     )
-    shown = [
-        i
-        for i, c in enumerate(rest)
-        if not {"hide-input", "remove-input", "remove-cell"} & set(c.metadata.get("tags", []))
-    ]
+    hiding = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+    shown = [i for i, c in enumerate(rest) if not hiding & set(c.metadata.get("tags", []))]
     assert not shown, f"code cells {shown} (after the parameters) are not tagged hide-input"
     source = "\n".join(c.source for c in cells)
     assert re.search(r"\bae\.experiments\.run\(", source), (
