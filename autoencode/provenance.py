@@ -147,17 +147,14 @@ def regenerate_command(figure: str, params: Mapping[str, Any], quick: bool = Fal
     """The command that computes ``figure`` again with ``params``: the parameters that differ
     from its defaults (in that mode) are given with ``-p``."""
     from .experiments.registry import FIGURES
+    from .reproduction import same_value
 
     defaults = dict(FIGURES[figure].defaults(quick), **PLACEMENT)
     parts = ["python -m autoencode figure", figure] + (["--quick"] if quick else [])
     for key, value in params.items():
-        if key in defaults and not _same(value, defaults[key]):
+        if key in defaults and not same_value(value, defaults[key]):
             parts.append(_argument(key, value))
     return " ".join(parts)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def provenance(figure: str, params: Mapping[str, Any], quick: bool = False) -> Provenance:

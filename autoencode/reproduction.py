@@ -174,7 +174,9 @@ def tolerance_for(reference: dict, name: str) -> Tolerance:
     )
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two parameter values are the same: numbers to 1e-12 relative (5 and 5.0 are
+    the same), anything else by equality."""
     if isinstance(a, float) or isinstance(b, float):
         try:
             return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)
@@ -215,7 +217,7 @@ class Report:
         self.differences = [
             (k, params[k], book)
             for k, book in self.reference["parameters"].items()
-            if k in params and not _same(params[k], book)
+            if k in params and not same_value(params[k], book)
         ]
         missing = [k for k in self.reference["parameters"] if k not in params]
         if parameters is not None and missing:
