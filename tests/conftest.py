@@ -1,14 +1,21 @@
 """Deterministic, single-threaded tests (2-core CI; no oversubscription).
 
-Devices and dtypes (issue 17):
+Devices and dtypes:
 
-* ``device``: a fixture parametrised over ``cpu``, ``cuda`` and ``mps``; a device this machine
-  lacks is skipped with the reason. A library test module that builds models declares
+* ``device``: a fixture parametrised over the device types this machine has
+  (:func:`autoencode.available_devices`: the CPU, then ``cuda`` and ``mps`` where present). A
+  library test module that builds models declares
   ``pytestmark = pytest.mark.usefixtures("on_device")``: each of its tests then runs once per
   device, with torch's default device set to it (so the models and data the test makes are
-  made there; on the CPU nothing changes).
+  made there; on the CPU nothing changes). The devices this machine lacks are named once, by
+  ``tests/test_devices.py::test_the_tests_run_on_every_device_this_machine_has``, not skipped
+  test by test.
 * ``AUTOENCODE_TEST_DTYPE=float64 pytest ...`` switches torch's default dtype to float64 for the
   whole run (``make test-float64`` runs the library's tests so).
+
+Each test starts from the same torch state: one thread, the run's default dtype and device.
+A test whose code changes them (a figure run, a sweep's worker function, ``compute_on``) has
+them restored when it ends, so that it cannot slow down or change the tests after it.
 """
 
 import os
@@ -22,7 +29,10 @@ import autoencode as ae
 
 torch.set_num_threads(1)
 
+#: Every device type the library can compute on.
 DEVICES = ("cpu", "cuda", "mps")
+#: Those of this machine: the device-parametrised tests run on these.
+AVAILABLE = tuple(ae.available_devices())
 
 
 @pytest.fixture(autouse=True)
@@ -33,14 +43,30 @@ def _seed_everything():
     yield
 
 
-@pytest.fixture(scope="module", params=DEVICES)
+@pytest.fixture(autouse=True)
+def _restore_torch_state():
+    """Restore torch's thread count, default dtype and default device after each test.
+
+    ``torch.set_num_threads(2)`` left behind by a sweep's worker function would make every later
+    test several times slower (two threads on tiny tensors); a default device set to the CPU by
+    ``torch.set_default_device`` leaves a Python-level dispatch mode on every torch call.
+    """
+    threads, dtype = torch.get_num_threads(), torch.get_default_dtype()
+    device = torch.get_default_device()
+    yield
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    if torch.get_default_dtype() != dtype:
+        torch.set_default_dtype(dtype)
+    if device.type == "cpu":
+        torch.set_default_device(None)  # the plain default: no dispatch mode
+    elif torch.get_default_device() != device:
+        torch.set_default_device(device)
+
+
+@pytest.fixture(scope="module", params=AVAILABLE)
 def device(request) -> str:
-    """A device type this machine has (the others are skipped, saying so)."""
-    if request.param not in ae.available_devices():
-        pytest.skip(
-            f"no {request.param} device on this machine (available: "
-            f"{', '.join(ae.available_devices())})"
-        )
+    """A device type this machine has."""
     return request.param
 
 
@@ -60,10 +86,35 @@ if _TEST_DTYPE:  # before any test module is imported: their module-level data f
     torch.set_default_dtype(ae.devices.resolve_dtype(_TEST_DTYPE))
 
 
+#: The order in which the notebook tests start (the longest first, so that over two pytest-xdist
+#: workers the last test to end is a short one): the full-mode checks, the full-mode controls
+#: and documented commands, the quick runs; then the slow library tests, then the others.
+_START_ORDER = ("test_nbval_full", "test_controls.py", "test_documented_commands.py",
+                "test_quick_run")  # fmt: skip
+
+
+#: The pages whose full runs take minutes (training, or the convexity scans), started first.
+_LONGEST_PAGES = ("local_convexity", "mnist_methods", "fig08_09", "deep_limit", "two_autoencodes")
+
+
+def _start_rank(item) -> tuple[int, int]:
+    page = next((i for i, p in enumerate(_LONGEST_PAGES) if f"[{p}" in item.nodeid), None)
+    for rank, key in enumerate(_START_ORDER):
+        if key in item.nodeid:
+            return rank, len(_LONGEST_PAGES) if page is None else page
+    return len(_START_ORDER) + (0 if item.get_closest_marker("slow") else 1), 0
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest first (a stable sort: each module's tests keep their order among themselves)."""
+    items.sort(key=_start_rank)
+
+
 def pytest_report_header(config):
-    have = ae.available_devices()
-    absent = [d for d in DEVICES if d not in have]
-    line = f"autoencode devices: {', '.join(have)}"
+    absent = [d for d in DEVICES if d not in AVAILABLE]
+    line = f"autoencode devices: {', '.join(AVAILABLE)}"
     if absent:
-        line += f" ({', '.join(absent)}: absent here, their device-parametrised tests are skipped)"
+        line += (
+            f" ({', '.join(absent)}: absent here, the device-parametrised tests run without them)"
+        )
     return line

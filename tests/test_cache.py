@@ -419,6 +419,7 @@ def test_foreign_training_checkpoint_restarts(tmp_path):
     assert run.trained and c.updates == 6
 
 
+@pytest.mark.slow
 def test_concurrent_processes_train_once(tmp_path):
     """Two processes asking for the same run: one trains, the other waits and loads."""
     import subprocess

@@ -89,6 +89,7 @@ def test_fig04_problem_builds_the_same_initial_model_every_time():
     assert torch.equal(x, x0) and torch.equal(y, ae.datasets.class_targets(labels))
 
 
+@pytest.mark.slow
 def test_the_figure_reports_every_number_of_its_page(monkeypatch):
     """The experiment of notebooks/local_convexity on a tiny budget (the MNIST model replaced by
     a small one): the book's lambdas and MNIST iterations give exactly the page's numbers, each

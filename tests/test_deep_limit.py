@@ -68,6 +68,7 @@ def test_deep_limit_table():
     assert np.isclose(t.cost_gap.iloc[0], abs(t.J.iloc[0] - t.J.iloc[1]))
 
 
+@pytest.mark.slow
 def test_the_figure_reports_every_number_of_its_page():
     """The experiment of notebooks/deep_limit (three L here): its numbers, each with a tolerance in
     the page's reference file, its sentences, figure and table."""
@@ -106,6 +107,7 @@ def test_the_figure_reports_every_number_of_its_page():
     assert "6 problems solved" in res.summary and "hessian_min" in res.summary
 
 
+@pytest.mark.slow
 def test_claims_name_their_row_and_fail_on_independent_controls():
     """The page's claims (row deep_limit) against untrained controls drawn independently for
     each L; the figure's control (no training, no common start) reports every number."""

@@ -67,6 +67,35 @@ def test_devices_and_dtypes_by_name():
         assert resolve_dtype(name) == dt
 
 
+def _why_absent(device: str) -> str:
+    if device == "cuda":
+        return "this torch build has no CUDA" if torch.version.cuda is None else "no CUDA device"
+    built = getattr(torch.backends, "mps", None) and torch.backends.mps.is_built()
+    return "no MPS device" if built else "this torch build has no MPS (Apple silicon only)"
+
+
+def test_the_tests_run_on_every_device_this_machine_has(request):
+    """The device-parametrised tests (tests/conftest.py) run on each device this machine has,
+    and only there: the ones it lacks are named here, once (a skip that says why), instead of
+    one skip per test and absent device."""
+    from conftest import AVAILABLE, DEVICES
+
+    assert list(AVAILABLE) == ae.available_devices() and set(AVAILABLE) <= set(DEVICES)
+    collected = {
+        item.callspec.params["device"]
+        for item in request.session.items
+        if "device" in getattr(getattr(item, "callspec", None), "params", {})
+    }
+    assert collected <= set(AVAILABLE)  # (empty where this test is run alone)
+    absent = [d for d in DEVICES if d not in AVAILABLE]
+    if absent:
+        pytest.skip(
+            "absent here: "
+            + "; ".join(f"{d} ({_why_absent(d)})" for d in absent)
+            + f"; the device-parametrised tests ran on {', '.join(AVAILABLE)} only"
+        )
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [

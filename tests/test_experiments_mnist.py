@@ -69,6 +69,7 @@ def test_a_page_knob_overrides_the_default_and_reaches_the_cache_key(tmp_path):
         ae.experiments.parameters("fig10", quick=True, no_such_knob=1)
 
 
+@pytest.mark.slow
 def test_figs_8_to_11_share_one_trained_model_per_mode(cache):
     """Quick mode: Figs 8-9 train the correct network, Figs 10 and 11 load it and train the
     wrong one once; each reports the numbers its reference file lists."""
@@ -99,6 +100,7 @@ def test_fig07_reports_the_bottleneck(cache):
     assert not list(cache.glob("*.pt"))  # drawing only: nothing trained
 
 
+@pytest.mark.slow
 def test_the_negative_controls_run_and_report_the_same_numbers(cache):
     """``@figure(control=...)``: each figure runs as if training had done nothing (quick mode
     here; tests/test_controls.py runs the book's set-up) and reports the same quantities."""

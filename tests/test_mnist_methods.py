@@ -48,6 +48,7 @@ def test_the_page_is_registered_with_its_control():
     assert full["n_test"] == 10000
 
 
+@pytest.mark.slow
 def test_the_quick_run_reports_every_method(result):
     n = result.numbers
     for key, _ in mt.METHODS:
@@ -64,6 +65,7 @@ def test_the_quick_run_reports_every_method(result):
     assert result.figure is not None
 
 
+@pytest.mark.slow
 def test_the_claim_names_its_row_and_fails_on_its_control(result, control):
     (claim,) = result.claims
     assert claim.key == "abstract.method" and claim.control == "initial model"
@@ -86,6 +88,7 @@ def test_the_claim_holds_when_the_error_is_below_pca():
     assert ok.holds and not claims.beats_baseline(0.09, 0.0168, "PCA's (32 components)").holds
 
 
+@pytest.mark.slow
 def test_runs_are_cached(result, cache):
     params = {k: v for k, v in result.parameters.items() if k not in ("device", "dtype")}
     run = result.details["runs"]["shooting_adam"]

@@ -180,6 +180,7 @@ def test_time_to_target():
 # -- the page's claims fail on the untrained N-CODE ----------------------------------------
 
 
+@pytest.mark.slow
 def test_the_pages_claims_fail_on_the_untrained_model():
     """The book's N-CODE at initialisation (start: the mean training image), on the first
     10,000 training and 2,000 test images of the full set: its error is about the mean image's
@@ -210,6 +211,7 @@ def test_the_pages_claims_fail_on_the_untrained_model():
 # -- the experiment, quick mode, and its cache -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_quick_experiment_and_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOENCODE_CACHE", str(tmp_path))
     r = ae.experiments.run("two_autoencodes", quick=True, progress=False)

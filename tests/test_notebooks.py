@@ -3,8 +3,8 @@
 1. checked for the book's conventions (parameters cell, ``ae.setup()``, an ``assert``,
    committed *with* outputs and without errors, listed in ``_toc.yml``);
 2. executed by papermill in **quick mode** (``AUTOENCODE_QUICK=1``) in the notebooks
-   folder, on the kernel ``python3`` (the venv's python, see ``make install``): any cell
-   error fails the test;
+   folder, on the kernel ``python3`` (the venv's python, see ``make install``), through
+   ``make book-quick NB=...`` (a fresh model cache each): any cell error fails the test;
 3. re-executed by nbval in **full mode** (``AUTOENCODE_QUICK`` unset) with ``--nbval-lax``:
    only the cells containing ``# NBVAL_CHECK_OUTPUT`` must reproduce their committed output
    (after the substitutions of ``nbval_sanitize.cfg``); an error in any cell fails. It runs
@@ -45,6 +45,24 @@ NOTEBOOK_TIMEOUT = 3600
 pytestmark = pytest.mark.notebooks
 
 IDS = [p.stem for p in NOTEBOOKS]
+
+
+def _two_threads(path: Path) -> bool:
+    """The page computes on two torch threads: ``ae.setup()``'s, which a figure keeps unless it
+    declares its own (``@figure(..., threads=1)``: the 2D pages)."""
+    from autoencode.experiments import FIGURES
+
+    threads = {spec.threads for spec in FIGURES.values() if spec.notebook == path.stem}
+    return None in threads or 2 in threads or not threads
+
+
+#: The pages' runs (quick and full), those on two threads in one pytest-xdist group: with two
+#: workers, two of them at once would run four threads on two cores (each slows the other down
+#: several-fold); the one-thread pages run beside them on the other worker.
+RUNS = [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.xdist_group("two_threads")] * _two_threads(p))
+    for p in NOTEBOOKS
+]
 
 
 def _read(path: Path):
@@ -174,28 +192,32 @@ def test_in_table_of_contents(path: Path):
     )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_quick_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """papermill, AUTOENCODE_QUICK=1, cwd = notebooks/, kernel python3: no cell may fail."""
-    import papermill as pm
+@pytest.mark.parametrize("path", RUNS)
+def test_quick_run(path: Path):
+    """``make book-quick NB=notebooks/<page>.ipynb``: papermill, AUTOENCODE_QUICK=1, cwd =
+    notebooks/, kernel python3, a fresh model cache: no cell may fail.
 
-    monkeypatch.setenv("AUTOENCODE_QUICK", "1")
-    # Quick runs keep their cached artefacts apart from the full runs'.
-    monkeypatch.setenv("AUTOENCODE_CACHE", str(tmp_path / "cache"))
-    out = tmp_path / path.name
-    pm.execute_notebook(
-        str(path),
-        str(out),
-        kernel_name=KERNEL,
-        cwd=str(NB_DIR),
-        progress_bar=False,
-        log_output=False,
-        execution_timeout=CELL_TIMEOUT,
+    The documented ``make book-quick`` (every notebook) is this, one page per test: it is not
+    run a second time by tests/test_documented_commands.py."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOENCODE_QUICK", "NB")}
+    try:
+        proc = subprocess.run(
+            ["make", "--no-print-directory", "book-quick", f"NB={path.relative_to(ROOT)}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=NOTEBOOK_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the quick run did not finish within {NOTEBOOK_TIMEOUT} s: {exc}")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and re.search(r"^\s+ok, \d+ s$", proc.stdout, re.M), (
+        f"make book-quick failed (exit {proc.returncode}) on {path.name}:\n{out[-8000:]}"
     )
-    assert out.exists()
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", RUNS)
 def test_nbval_full(path: Path):
     """nbval, full mode: the `# NBVAL_CHECK_OUTPUT` cells reproduce their committed outputs."""
     if _nbval_opted_out(path):

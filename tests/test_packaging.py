@@ -96,6 +96,7 @@ def wheel_metadata(tmp_path_factory) -> str:
         return zf.read(name).decode()
 
 
+@pytest.mark.slow
 def test_the_wheel_names_every_module_the_library_imports(wheel_metadata):
     imports = third_party_imports()
     assert {"torch", "numpy", "matplotlib"} <= set(imports)

@@ -21,6 +21,7 @@ DATA = robustness.load(ROOT / robustness.DATA_FILE)
 
 
 @pytest.mark.skipif(DATA is None, reason="no seed sweep recorded (make sweep)")
+@pytest.mark.slow
 def test_a_tolerance_narrower_than_the_seed_spread_says_why_the_seed_is_pinned(monkeypatch):
     monkeypatch.delenv("AUTOENCODE_REFERENCE", raising=False)
     assert DATA is not None

@@ -32,6 +32,7 @@ def serial(tmp_path_factory):
     return sweeps.sweep(FIGURE, "0-1", out=out, quick=True, serial=True, threads=1, progress=False)
 
 
+@pytest.mark.slow
 def test_a_local_cluster_gives_the_serial_records(serial, tmp_path):
     dask = sweeps.sweep(FIGURE, [0, 1], out=tmp_path, quick=True, workers=2, threads=1)
     assert dask.ran == 2
@@ -42,6 +43,7 @@ def test_a_local_cluster_gives_the_serial_records(serial, tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text()) == dask.summary
 
 
+@pytest.mark.slow
 def test_resume_does_no_repeated_work(tmp_path):
     first = sweeps.sweep(FIGURE, "0", out=tmp_path, quick=True, serial=True, progress=False)
     assert first.ran == 1  # as if a sweep of seeds 0-1 had been interrupted after one run
@@ -62,6 +64,7 @@ def test_a_failing_run_is_recorded_and_counted(tmp_path):
     assert point["failed"] == [{"seed": 0, "error": rec["error"]}]
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_sweep_still_yields_every_record(tmp_path):
     from distributed import Client, LocalCluster
 
@@ -147,6 +150,7 @@ def test_statistics_use_scipy_intervals():
     assert x["mean_ci95"][0] < 4.5 < x["mean_ci95"][1]
 
 
+@pytest.mark.slow
 def test_the_book_sweep_feeds_the_robustness_page(tmp_path, monkeypatch):
     import matplotlib
 
@@ -171,6 +175,7 @@ def test_the_book_sweep_feeds_the_robustness_page(tmp_path, monkeypatch):
     assert robustness.load(tmp_path / "absent.json") is None
 
 
+@pytest.mark.slow
 def test_two_sweeps_into_one_folder_do_not_corrupt_each_other(tmp_path):
     import subprocess
     import sys
@@ -180,7 +185,8 @@ def test_two_sweeps_into_one_folder_do_not_corrupt_each_other(tmp_path):
         subprocess.Popen([*cmd, "--seeds", seeds, "--workers", "1"], stderr=subprocess.PIPE)
         for seeds in ("0-1", "1-2")
     ]
-    assert all(p.wait(timeout=600) == 0 for p in procs), [p.stderr.read() for p in procs]
+    errors = [p.communicate(timeout=600)[1] for p in procs]  # reads and closes the pipes
+    assert all(p.returncode == 0 for p in procs), errors
     files = sorted((tmp_path / "records").iterdir())
     assert len(files) == 3  # seed 1 is one record, whichever sweep wrote it last
     assert all(json.loads(f.read_text())["status"] == "ok" for f in files)

@@ -121,6 +121,7 @@ def _names(numbers):
 
 
 @pytest.mark.parametrize("name", FIGURES)
+@pytest.mark.slow
 def test_quick_run_reports_the_reference_quantities(name):
     spec = ae.experiments.FIGURES[name]
     result = ae.experiments.run(name, quick=True, progress=False)
@@ -134,6 +135,7 @@ def test_quick_run_reports_the_reference_quantities(name):
         plt.close(fig)
 
 
+@pytest.mark.slow
 def test_fig04_details_hold_table1():
     result = ae.experiments.run("fig04", quick=True, progress=False)
     import matplotlib.pyplot as plt
@@ -159,6 +161,7 @@ def test_fig04_details_hold_table1():
     assert all(c.can_fail for c in result.claims)
 
 
+@pytest.mark.slow
 def test_fig04_control_runs_and_reports_the_same_quantities():
     """The negative control (no training): every Table 1 epoch is still reported (the weights
     of epoch 0), and the claims of training fail."""
