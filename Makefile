@@ -15,8 +15,8 @@
 #   make execute     re-execute notebooks in place, full mode, to commit them with outputs, and
 #                    write their reported numbers into notebooks/reference/<notebook>.toml
 #                    (all of notebooks/*.ipynb, or NB="notebooks/a.ipynb notebooks/b.ipynb")
-#   make test        library tests + notebook tests (papermill quick run + nbval full run), on
-#                    TEST_WORKERS pytest-xdist workers (default 2, one torch thread each);
+#   make test        library tests + notebook tests (papermill quick run + nbval full run), in
+#                    one process (TEST_WORKERS=N: N pytest-xdist workers, one test file each);
 #                    PYTEST_ARGS='-m "not notebooks"' (or -k ...) passes options to pytest
 #   make test-fast   the library tests without the notebooks and the slow ones (about a minute on
 #                    2 cores, in one process; FAST_WORKERS=2 for two): the edit-test loop
@@ -153,16 +153,19 @@ execute: install
 	echo "== reference values that moved (notebooks/reference, written by the runs above):"; \
 	git diff --stat -- notebooks/reference 2>/dev/null || true; exit $$rc
 
-# The tests on TEST_WORKERS pytest-xdist processes (0: in pytest's own process), each on one
-# torch thread (tests/conftest.py); --dist loadgroup keeps the notebooks that compute on two
-# threads on one worker, one after the other (tests/test_notebooks.py), and hands out the other
-# tests one at a time, the longest first (tests/conftest.py).
-TEST_WORKERS ?= 2
+# The tests in pytest's own process (TEST_WORKERS=0, the default), or on TEST_WORKERS
+# pytest-xdist processes, each on one torch thread (tests/conftest.py), a whole test file per
+# worker (--dist loadfile): the notebooks' runs, all in tests/test_notebooks.py, then run one
+# after the other. The default is one process: on 2 cores a second worker's tests run beside a
+# page that computes on two threads, and the oversubscribed cores slow both down several-fold.
+# (pytest-xdist's --dist loadgroup would keep chosen tests together, but with this pytest its
+# groups are ignored: it renames a test through an attribute pytest no longer reads.)
+TEST_WORKERS ?= 0
 # make test-fast in one process: its tests take about a minute in all, and each worker would
 # first spend seconds importing and collecting (on a busy 2-core machine, two workers took longer).
 FAST_WORKERS ?= 0
 PYTEST_ARGS  ?=
-xdist = $(if $(filter-out 0,$(1)),-n $(1) --dist loadgroup,)
+xdist = $(if $(filter-out 0,$(1)),-n $(1) --dist loadfile,)
 
 test: install
 	$(BIN)/pytest $(call xdist,$(TEST_WORKERS)) $(PYTEST_ARGS)

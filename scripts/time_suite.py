@@ -11,7 +11,7 @@ The parts are what ``make test`` runs (with the same pytest options, through
 * ``other``: the rest of the notebook-marked tests (conventions, the negative controls in full
   mode, the documented commands);
 * ``make-test``: ``make test`` whole (not by default: it is the sum of the four parts above,
-  run together over the same workers);
+  run together);
 * ``float64``, ``other-cpu``: ``make test-float64`` and ``make test-other-cpu`` (CI runs them
   after ``make test``; not by default).
 

@@ -86,30 +86,6 @@ if _TEST_DTYPE:  # before any test module is imported: their module-level data f
     torch.set_default_dtype(ae.devices.resolve_dtype(_TEST_DTYPE))
 
 
-#: The order in which the notebook tests start (the longest first, so that over two pytest-xdist
-#: workers the last test to end is a short one): the full-mode checks, the full-mode controls
-#: and documented commands, the quick runs; then the slow library tests, then the others.
-_START_ORDER = ("test_nbval_full", "test_controls.py", "test_documented_commands.py",
-                "test_quick_run")  # fmt: skip
-
-
-#: The pages whose full runs take minutes (training, or the convexity scans), started first.
-_LONGEST_PAGES = ("local_convexity", "mnist_methods", "fig08_09", "deep_limit", "two_autoencodes")
-
-
-def _start_rank(item) -> tuple[int, int]:
-    page = next((i for i, p in enumerate(_LONGEST_PAGES) if f"[{p}" in item.nodeid), None)
-    for rank, key in enumerate(_START_ORDER):
-        if key in item.nodeid:
-            return rank, len(_LONGEST_PAGES) if page is None else page
-    return len(_START_ORDER) + (0 if item.get_closest_marker("slow") else 1), 0
-
-
-def pytest_collection_modifyitems(config, items):
-    """Longest first (a stable sort: each module's tests keep their order among themselves)."""
-    items.sort(key=_start_rank)
-
-
 def pytest_report_header(config):
     absent = [d for d in DEVICES if d not in AVAILABLE]
     line = f"autoencode devices: {', '.join(AVAILABLE)}"

@@ -47,24 +47,6 @@ pytestmark = pytest.mark.notebooks
 IDS = [p.stem for p in NOTEBOOKS]
 
 
-def _two_threads(path: Path) -> bool:
-    """The page computes on two torch threads: ``ae.setup()``'s, which a figure keeps unless it
-    declares its own (``@figure(..., threads=1)``: the 2D pages)."""
-    from autoencode.experiments import FIGURES
-
-    threads = {spec.threads for spec in FIGURES.values() if spec.notebook == path.stem}
-    return None in threads or 2 in threads or not threads
-
-
-#: The pages' runs (quick and full), those on two threads in one pytest-xdist group: with two
-#: workers, two of them at once would run four threads on two cores (each slows the other down
-#: several-fold); the one-thread pages run beside them on the other worker.
-RUNS = [
-    pytest.param(p, id=p.stem, marks=[pytest.mark.xdist_group("two_threads")] * _two_threads(p))
-    for p in NOTEBOOKS
-]
-
-
 def _read(path: Path):
     return nbformat.read(path, as_version=4)
 
@@ -192,7 +174,7 @@ def test_in_table_of_contents(path: Path):
     )
 
 
-@pytest.mark.parametrize("path", RUNS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_quick_run(path: Path):
     """``make book-quick NB=notebooks/<page>.ipynb``: papermill, AUTOENCODE_QUICK=1, cwd =
     notebooks/, kernel python3, a fresh model cache: no cell may fail.
@@ -217,7 +199,7 @@ def test_quick_run(path: Path):
     )
 
 
-@pytest.mark.parametrize("path", RUNS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_nbval_full(path: Path):
     """nbval, full mode: the `# NBVAL_CHECK_OUTPUT` cells reproduce their committed outputs."""
     if _nbval_opted_out(path):
