@@ -88,8 +88,18 @@ __all__ = [
     "sweeps",
 ]
 
-from . import experiments  # noqa: E402  (the figures' experiments; they use the set-up above)
-from .notebook import cache_dir, quick_mode, setup  # seeds, threads, plot style, quick mode
+from .notebook import cache_dir, quick_mode, setup  # noqa: E402  (seeds, threads, plot style)
+
+
+def __getattr__(name: str):
+    # The figures' experiments (and pyplot, which they draw with) load on first use, so that
+    # `import autoencode` stays light for a user who only trains a model.
+    if name == "experiments":
+        import importlib
+
+        return importlib.import_module(".experiments", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ += ["setup", "quick_mode", "cache_dir"]
 

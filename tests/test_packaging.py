@@ -116,3 +116,19 @@ def test_a_missing_dependency_is_found():
     assert undeclared(imports, declared) == ["torch (torch, at import time)"]
     assert undeclared(imports, {"torch": {"dev"}, **declared}) == ["torch (torch, at import time)"]
     assert undeclared(imports, {"torch": {""}, **declared}) == []
+
+
+def test_import_is_light():
+    """`import autoencode` loads neither the figures' experiments nor pyplot; both come on
+    first use of ``ae.experiments``."""
+    code = (
+        "import sys, autoencode as ae\n"
+        "heavy = ['autoencode.experiments', 'matplotlib.pyplot']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "print(len(ae.experiments.FIGURES) > 0, 'autoencode.experiments' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["[]", "True True"]
