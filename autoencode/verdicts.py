@@ -14,7 +14,8 @@ The verdict of a row, from its evidence (the checks that are not sanity checks):
 * **reproduced**: every check holds (and fails on its negative control);
 * **partly**: some hold, or every one holds but the row's ``scope`` says what is left unchecked;
 * **not reproduced**: none holds;
-* **not testable**: a drawing or a construction, which no measurement can contradict;
+* **not testable**: a drawing, a construction, a theorem or a statement of scope, which no
+  measurement can contradict;
 * **ours**: a claim the book adds (beyond the paper), with how many of its checks hold.
 """
 
@@ -38,7 +39,8 @@ class PaperClaim:
     ``key``: what checks name in :meth:`~autoencode.claims.Claim.about`; ``source``: where the
     claim is made ("Fig. 4", "abstract", or "ours"); ``words``: the claim in the paper's words (a
     caption or the abstract) or, for ``kind="ours"``, in ours; ``page``: the notebook that checks
-    it; ``kind``: ``"paper"``, ``"ours"``, ``"drawing"`` (not testable) or ``"other"`` (a claim
+    it; ``kind``: ``"paper"``, ``"ours"``, ``"drawing"`` (not testable), ``"framing"`` (a
+    construction, a theorem, a statement of scope or a summary: not testable) or ``"other"`` (a claim
     of another paper, tested on our reconstruction of its model: not testable where no page
     checks it); ``scope``: what the checks leave out, if anything (a row with a scope is at
     best **partly**); ``note``: what a reader should know to weigh the verdict (shown, not
@@ -60,6 +62,28 @@ FIG_1_3 = "fig01_03_architectures"
 #: book adds, in reading order.
 CLAIMS: tuple[PaperClaim, ...] = (
     PaperClaim(
+        "abstract.model",
+        "abstract",
+        "we propose a continuous-time Autoencoder, which we call AutoencODE, based on a "
+        "modification of the controlled field that drives the dynamics. This adaptation enables "
+        "the extension of the mean-field control framework originally devised for conventional "
+        "NeurODEs.",
+        FIG_1_3,
+        kind="framing",
+        note="A construction and a theorem. The book builds the model (the theory pages, Figs "
+        "1-3); no measurement can confirm or refute the extension of the framework.",
+    ),
+    PaperClaim(
+        "abstract.low_regularisation",
+        "abstract",
+        "In this setting, we tackle the case of low Tikhonov regularisation, resulting in "
+        "potentially non-convex cost landscapes.",
+        "fig04_table1_natural_turn_off",
+        kind="framing",
+        note="A statement of scope ('potentially'). The Table 1 row measures the landscape: at "
+        "the low λ the Hessian of J is indefinite when training starts.",
+    ),
+    PaperClaim(
         "abstract.convexity",
         "abstract",
         "While the global results obtained for high Tikhonov regularisation may not hold "
@@ -73,6 +97,15 @@ CLAIMS: tuple[PaperClaim, ...] = (
         "we develop a training method tailored to this specific type of Autoencoders with "
         "residual connections",
         "fig04_table1_natural_turn_off",
+    ),
+    PaperClaim(
+        "abstract.experiments",
+        "abstract",
+        "we validate our approach through numerical experiments conducted on various examples.",
+        "fig04_table1_natural_turn_off",
+        kind="framing",
+        note="A summary: the rows of Figs 4-11 and Table 1 are these experiments, and their "
+        "verdicts are this claim's.",
     ),
     PaperClaim(
         "fig1",
@@ -168,9 +201,20 @@ CLAIMS: tuple[PaperClaim, ...] = (
         "reset model with extra nodes left on.",
     ),
     PaperClaim(
-        "fig11",
+        "fig11.caption",
         "Fig. 11",
         "Left: Shannon entropy across layers. Right: our measure of entropy across layers.",
+        "fig11_entropy",
+        kind="framing",
+        note="The caption names the two measures the figure plots and states no finding; neither "
+        "measure is defined in what the book holds of the paper. The book's reading of the "
+        "figure is the next row.",
+    ),
+    PaperClaim(
+        "fig11",
+        "ours",
+        "With the width divided out, the trained AutoencODE's bottleneck state spreads its "
+        "variance evenly over its components: its spectral entropy is close to its bound log w.",
         "fig11_entropy",
         kind="ours",
     ),
@@ -263,7 +307,7 @@ def claim_records(reference_dir: str | Path | None = None) -> dict[str, list[dic
 
 
 def _verdict(claim: PaperClaim, evidence: list[dict[str, Any]]) -> str:
-    if claim.kind == "drawing":
+    if claim.kind in ("drawing", "framing"):
         return "not testable"
     if claim.kind == "ours":
         return "ours"

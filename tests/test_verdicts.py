@@ -74,9 +74,27 @@ def test_the_rows_name_existing_pages_once_each():
     assert len(keys) == len(set(keys))
     pages = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert {c.page for c in CLAIMS} <= pages
-    assert {c.kind for c in CLAIMS} <= {"paper", "ours", "drawing", "other"}
+    assert {c.kind for c in CLAIMS} <= {"paper", "ours", "drawing", "framing", "other"}
     captions = {c.source for c in CLAIMS}
     assert {f"Fig. {i}" for i in range(1, 12)} | {"Table 1", "abstract"} <= captions
+
+
+def test_every_claim_of_the_abstract_has_a_row():
+    """The abstract's sentences that claim something, in its order: the model and the framework,
+    the low-regularisation setting, local convexity, the training method, the experiments."""
+    rows = [c.key for c in CLAIMS if c.source == "abstract"]
+    assert rows == [
+        "abstract.model",
+        "abstract.low_regularisation",
+        "abstract.convexity",
+        "abstract.method",
+        "abstract.experiments",
+    ]
+
+
+def test_a_caption_that_states_no_finding_is_not_testable():
+    (caption,) = [v for v in verdicts.verdicts() if v.claim.key == "fig11.caption"]
+    assert caption.verdict == "not testable" and not caption.evidence
 
 
 def test_the_committed_checks_give_every_claim_a_verdict():
