@@ -40,9 +40,9 @@ class PaperClaim:
     claim is made ("Fig. 4", "abstract", or "ours"); ``words``: the claim in the paper's words (a
     caption or the abstract) or, for ``kind="ours"``, in ours; ``page``: the notebook that checks
     it; ``kind``: ``"paper"``, ``"ours"``, ``"drawing"`` (not testable), ``"framing"`` (a
-    construction, a theorem, a statement of scope or a summary: not testable) or ``"other"`` (a claim
-    of another paper, tested on our reconstruction of its model: not testable where no page
-    checks it); ``scope``: what the checks leave out, if anything (a row with a scope is at
+    construction, a theorem, a statement of scope or a summary: not testable) or ``"other"``
+    (a claim of another paper, tested on our reconstruction of its model: not testable where no
+    page checks it); ``scope``: what the checks leave out, if anything (a row with a scope is at
     best **partly**); ``note``: what a reader should know to weigh the verdict (shown, not
     changing it).
     """
