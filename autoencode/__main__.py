@@ -7,6 +7,10 @@ function its notebook calls (:mod:`autoencode.experiments`): the figure as PNG a
 numbers (with the parameters used) as JSON, in ``--out``. ``sweep`` runs that experiment for
 many seeds (and grid points) on Dask (:mod:`autoencode.sweeps`) and writes one record per run
 and a summary with intervals. ``python -m autoencode figure --help`` lists the figures.
+
+A mistake is refused before any work, in one line ``error: ...`` and exit status 2: an unknown
+parameter, a malformed ``-p``, or a value that breaks its rule or the figure's consistency
+(:mod:`autoencode.experiments.parameter_checks`; for a sweep, at every grid point).
 """
 
 from __future__ import annotations
@@ -132,6 +136,9 @@ def _sweep(args) -> int:
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.threads is not None and args.threads < 1:
+        print("error: --threads must be at least 1", file=sys.stderr)
+        return 2
     where = dict(scheduler=args.scheduler, workers=args.workers, threads=args.threads)
     if args.name == "book":
         from .sweeps import book_sweep
@@ -176,17 +183,23 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")  # files only, no window
     from . import experiments, notebook
+    from .experiments.parameter_rules import ParameterError
 
     args = _parser(experiments.FIGURES).parse_args(argv)
     if args.command == "sweep":
         return _sweep(args)
+    if args.threads is not None and args.threads < 1:
+        print("error: --threads must be at least 1", file=sys.stderr)
+        return 2
     try:
         overrides = _overrides(args.param)
         for key in ("device", "dtype"):
             if getattr(args, key) is not None:
                 overrides[key] = getattr(args, key)
         params = experiments.parameters(args.name, quick=args.quick, **overrides)
-    except (TypeError, ValueError) as e:
+    # a value against its rule (ParameterError), an unknown parameter, a device or dtype
+    # this machine lacks: one line, before any work
+    except (ParameterError, TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     threads = args.threads or experiments.FIGURES[args.name].threads or 2

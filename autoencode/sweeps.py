@@ -173,10 +173,11 @@ def plan(
     grid: Mapping[str, Sequence[Any]] | Sequence[str] | None = None,
     quick: bool = False,
 ) -> list[Unit]:
-    """Every unit of a sweep, each checked now (an unknown figure or parameter, a string
-    where a number belongs) so that a mistake is refused before any work."""
+    """Every unit of a sweep, each checked now (an unknown figure or parameter, a value that
+    breaks its rule or the figure's consistency: :mod:`autoencode.experiments.parameter_checks`)
+    so that a mistake is refused before any work."""
     from .cache import cache_key
-    from .experiments import registry
+    from .experiments import parameter_checks, registry
 
     if figure not in registry.FIGURES:
         raise SweepError(
@@ -199,8 +200,8 @@ def plan(
         point = dict(params, **dict(zip(grid, values, strict=True)))
         for seed in seed_list:
             p = dict(point, seed=seed)
-            try:
-                registry.parameters(figure, quick=quick, **p)
+            try:  # every value against its rule and the figure's consistency
+                parameter_checks.parameters(figure, quick=quick, **p)
             except (TypeError, ValueError) as e:
                 raise SweepError(str(e)) from e
             key = cache_key(f"sweep-{figure}", {"params": p, "quick": quick}, fingerprint)

@@ -7,6 +7,7 @@ the test that starts it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import pytest
 
 from autoencode import sweeps
 from autoencode.__main__ import main
+from autoencode.experiments.registry import FIGURES
 
 FIGURE = "fig06"
 
@@ -54,12 +56,18 @@ def test_resume_does_no_repeated_work(tmp_path):
     assert sweeps.sweep(FIGURE, "0-1", out=tmp_path, quick=True, serial=True).ran == 1
 
 
-def test_a_failing_run_is_recorded_and_counted(tmp_path):
-    res = sweeps.sweep(
-        FIGURE, "0", grid={"lam": [-1.0]}, out=tmp_path, quick=True, serial=True, progress=False
-    )
+def test_a_failing_run_is_recorded_and_counted(tmp_path, monkeypatch):
+    # a run that raises once under way (a bad value is refused before any work: test_parameters)
+    spec = FIGURES[FIGURE]
+
+    def diverges(**params):
+        raise RuntimeError("the cost became NaN at iteration 3")
+
+    diverges.__module__ = spec.function.__module__  # the same code fingerprint
+    monkeypatch.setitem(FIGURES, FIGURE, dataclasses.replace(spec, function=diverges))
+    res = sweeps.sweep(FIGURE, "0", out=tmp_path, quick=True, serial=True, progress=False)
     (rec,) = res.records
-    assert rec["status"] == "failed" and "lam must be a finite number >= 0" in rec["error"]
+    assert rec["status"] == "failed" and "became NaN at iteration 3" in rec["error"]
     (point,) = res.summary["points"].values()
     assert point["failed"] == [{"seed": 0, "error": rec["error"]}]
 

@@ -8,7 +8,9 @@ their drawings, and registers each figure in :data:`FIGURES` (:mod:`.registry`).
     result = ae.experiments.run("fig10", **params)            # numbers, figures, details
 """
 
-from .registry import FIGURES, FigureSpec, Result, figure, format_parameters, parameters, run
+# parameters() and run(): the registry's, each value checked before any work
+from .parameter_checks import parameters, run
+from .registry import FIGURES, FigureSpec, Result, figure, format_parameters
 
 # The experiment modules register their figures when imported.
 from . import architectures, convexity, deep_limit, mnist, mnist_methods, ncode, neurode, toy2d  # noqa: E402,F401  (isort: skip)

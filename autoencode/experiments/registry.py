@@ -9,7 +9,10 @@ An experiment module (``autoencode/experiments/<group>.py``) declares each of it
 
 ``defaults(quick)`` gives the experiment's parameters (full mode, or quick mode for the tests);
 they exist there only. A notebook and ``python -m autoencode figure`` both go through
-:func:`parameters` (the defaults with the caller's overrides, checked) and :func:`run`.
+:func:`parameters` (the defaults with the caller's overrides) and :func:`run`, as
+``autoencode.experiments`` gives them: with every value checked first against its rule and the
+figure's consistency (:mod:`autoencode.experiments.parameter_checks`, outside this module, so
+that the rules can change without changing any sweep record's code fingerprint).
 
 Every figure also takes ``device`` and ``dtype`` (:data:`PLACEMENT`, default the CPU in float32,
 the book's set-up): :func:`run` runs the experiment under
@@ -192,7 +195,9 @@ def parameters(
 
     ``namespace`` (a notebook's ``globals()``): each of its names that is a parameter of the
     figure and is not None overrides the default. ``quick=None`` reads ``AUTOENCODE_QUICK``.
-    An override that is not a parameter of the figure is an error that lists them.
+    An override that is not a parameter of the figure is an error that lists them. The values
+    themselves are checked by :func:`autoencode.experiments.parameter_checks.parameters`, the
+    ``autoencode.experiments.parameters`` that callers use.
     """
     from ..devices import resolve_device, resolve_dtype
     from ..notebook import quick_mode
