@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,8 @@ HARMLESS_CONSOLE = ("Got invalid theme mode",)
 #: The highlighted source pages of the Library part (sphinx.ext.viewcode): source code, so the
 #: raw-TeX check does not apply to them.
 SOURCE_PAGES = "_modules"
+#: A page that only redirects (the root index.html): its target is checked as a page of its own.
+REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.IGNORECASE)
 #: What a PDF of the book must at least have (it has about 220 pages and 30 images).
 MIN_PDF_PAGES = 100
 MAX_BLANK_SHARE = 0.1
@@ -76,6 +79,16 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+def check_redirect(path: Path) -> list[str] | None:
+    """None for a page that is not a redirect; else its problems (a missing target). Opened in
+    the browser, the redirect would race its target's images."""
+    found = REDIRECT.search(path.read_text(errors="replace")[:4096])
+    if found is None:
+        return None
+    target = path.parent / unquote(urlparse(found.group(1)).path)
+    return [] if target.is_file() else [f"redirects to a missing page: {found.group(1)}"]
+
+
 def check_page(page, url: str, html_root: Path, base: str, maths: bool = True) -> list[str]:
     problems: list[str] = []
     errors: list[str] = []
@@ -96,7 +109,7 @@ def check_page(page, url: str, html_root: Path, base: str, maths: bool = True) -
         timeout=30000,
     )
     page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    url = page.url  # after any redirect (the root index.html redirects)
+    url = page.url  # after any redirect
     text = page.inner_text("article") if page.query_selector("article") else page.inner_text("body")
     for token in RAW_TEX if maths else ():
         if token in text:
@@ -270,13 +283,15 @@ def check_html(html: Path, require_browser: bool) -> int:
             for path in pages:
                 rel = path.relative_to(html).as_posix()
                 maths = not rel.startswith(SOURCE_PAGES + "/")
-                page = context.new_page()
-                try:
-                    problems = check_page(page, base + rel, html, base, maths=maths)
-                except Exception as exc:  # a page that cannot even load is a failure too
-                    problems = [f"could not check the page: {exc}"]
-                finally:
-                    page.close()
+                problems = check_redirect(path)
+                if problems is None:
+                    page = context.new_page()
+                    try:
+                        problems = check_page(page, base + rel, html, base, maths=maths)
+                    except Exception as exc:  # a page that cannot even load is a failure too
+                        problems = [f"could not check the page: {exc}"]
+                    finally:
+                        page.close()
                 if problems:
                     failures[rel] = problems
                 print(f"{'ok  ' if not problems else 'FAIL'} {rel}", flush=True)

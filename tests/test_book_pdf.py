@@ -105,3 +105,16 @@ def test_make_pdf_builds_from_a_config_with_execution_off(tmp_path):
     copy["execute"] = original["execute"]
     copy["sphinx"]["local_extensions"] = original["sphinx"]["local_extensions"]
     assert copy == original  # nothing else differs
+
+
+def test_a_redirect_page_is_checked_by_its_target(tmp_path):
+    """The root index.html only redirects: it is not opened (the browser would race its target's
+    images), but its target must exist; an ordinary page is not a redirect."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.html").write_text("<html><body>intro</body></html>")
+    index = tmp_path / "index.html"
+    index.write_text('<meta http-equiv="Refresh" content="0; url=book/intro.html" />')
+    assert check_book.check_redirect(index) == []
+    assert check_book.check_redirect(tmp_path / "book" / "intro.html") is None
+    index.write_text('<meta http-equiv="Refresh" content="0; url=book/gone.html" />')
+    assert check_book.check_redirect(index) == ["redirects to a missing page: book/gone.html"]
