@@ -213,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     result = experiments.run(args.name, progress=not args.no_progress, **params)
     for path in result.save(args.out):
         print(path)
+    import matplotlib.pyplot as plt
+
+    for fig in result.figures.values():  # written: pyplot need not keep them (a caller's process)
+        plt.close(fig)
     print(f"done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 

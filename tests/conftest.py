@@ -20,6 +20,7 @@ them restored when it ends, so that it cannot slow down or change the tests afte
 
 import os
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -62,6 +63,17 @@ def _restore_torch_state():
         torch.set_default_device(None)  # the plain default: no dispatch mode
     elif torch.get_default_device() != device:
         torch.set_default_device(device)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test leaves open (an experiment run in-process draws several):
+    pyplot keeps them, and past 20 it warns, which this suite turns into an error in whichever
+    later test draws the next one."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="module", params=AVAILABLE)
