@@ -130,14 +130,20 @@ def _parser(figures) -> argparse.ArgumentParser:
     return parser
 
 
+def _bad_count(args, *names: str) -> bool:
+    """Print the error of the first option among ``names`` given below 1 (True if any)."""
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            print(f"error: --{name} must be at least 1", file=sys.stderr)
+            return True
+    return False
+
+
 def _sweep(args) -> int:
     from .sweeps import SweepError, plot_summary, sweep
 
-    if args.workers is not None and args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
-        return 2
-    if args.threads is not None and args.threads < 1:
-        print("error: --threads must be at least 1", file=sys.stderr)
+    if _bad_count(args, "workers", "threads"):
         return 2
     where = dict(scheduler=args.scheduler, workers=args.workers, threads=args.threads)
     if args.name == "book":
@@ -183,13 +189,11 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")  # files only, no window
     from . import experiments, notebook
-    from .experiments.parameter_rules import ParameterError
 
     args = _parser(experiments.FIGURES).parse_args(argv)
     if args.command == "sweep":
         return _sweep(args)
-    if args.threads is not None and args.threads < 1:
-        print("error: --threads must be at least 1", file=sys.stderr)
+    if _bad_count(args, "threads"):
         return 2
     try:
         overrides = _overrides(args.param)
@@ -197,9 +201,9 @@ def main(argv: list[str] | None = None) -> int:
             if getattr(args, key) is not None:
                 overrides[key] = getattr(args, key)
         params = experiments.parameters(args.name, quick=args.quick, **overrides)
-    # a value against its rule (ParameterError), an unknown parameter, a device or dtype
-    # this machine lacks: one line, before any work
-    except (ParameterError, TypeError, ValueError) as e:
+    # a value against its rule (ParameterError, a ValueError), an unknown parameter, a device
+    # or dtype this machine lacks: one line, before any work
+    except (TypeError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     threads = args.threads or experiments.FIGURES[args.name].threads or 2
