@@ -13,8 +13,9 @@ discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 (:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
 spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
 entropies), where the numbers live (:mod:`autoencode.devices`: any device, any floating
-dtype), cached training, architecture diagrams, the notebook set-up, the figures'
-claims (:mod:`autoencode.claims`), one verdict per claim (:mod:`autoencode.verdicts`)
+dtype), cached training, where files go (:mod:`autoencode.paths`), architecture diagrams,
+the notebook set-up, the figures' claims (:mod:`autoencode.claims`), one verdict per claim
+(:mod:`autoencode.verdicts`),
 the reported numbers' check against their committed values (:class:`Report`), and
 :func:`sweep`, every claim across seeds on Dask (:mod:`autoencode.sweeps`).
 """
@@ -27,6 +28,7 @@ from . import (
     datasets,
     devices,
     mnist,
+    paths,
     plotting,
     pmp,
     robustness,
@@ -80,6 +82,7 @@ __all__ = [
     "diagrams",
     "experiments",
     "mnist",
+    "paths",
     "plotting",
     "pmp",
     "verdicts",

@@ -127,6 +127,13 @@ def _parser(figures) -> argparse.ArgumentParser:
         "--data", default=None, help="with `book`: the data file of the robustness page (JSON)"
     )
     sw.add_argument("--figures", default=None, help="with `book`: only these (comma-separated)")
+    sw.add_argument(
+        "--carry-over",
+        action="store_true",
+        help="with `book` and --data: run one recorded seed of each stale figure with the "
+        "current code and, where every number agrees with the record, carry its records over "
+        "(autoencode.carry_over)",
+    )
     return parser
 
 
@@ -146,6 +153,15 @@ def _sweep(args) -> int:
     if _bad_count(args, "workers", "threads"):
         return 2
     where = dict(scheduler=args.scheduler, workers=args.workers, threads=args.threads)
+    if args.carry_over and (args.name != "book" or not args.data):
+        print("error: --carry-over needs `book` and --data FILE", file=sys.stderr)
+        return 2
+    if args.carry_over:
+        from .carry_over import carry_over
+
+        figures = args.figures.split(",") if args.figures else None
+        outcome = carry_over(args.data, args.out, figures, **where)
+        return 0 if all(o["carried"] for o in outcome.values()) else 1
     if args.name == "book":
         from .sweeps import book_sweep
 

@@ -14,82 +14,14 @@ first w entries of the order active. ``order=None`` means first-k.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
+from .arguments import sequence, whole, whole_list
+
 __all__ = ["Architecture", "Segment"]
-
-
-# -- argument checks shared by the library (clear errors naming the argument) ----------
-def _real_scalar(value: Any, name: str, kind: str, hint: str) -> Any:
-    """A one-element real tensor as its Python number; anything but a real number (a string, a
-    bool, a complex number) refused with a TypeError saying ``name`` must be ``kind``."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {kind}{hint}, got {value!r} ({type(value).__name__})")
-    return value
-
-
-def _whole(value, name: str, minimum: int | None = None, hint: str = "") -> int:
-    """``value`` as an int: an integer, or a float with a whole value (2.0); else a clear error.
-
-    Strings, booleans, NaN/inf and non-whole numbers (2.5) are refused, never truncated.
-    ``hint`` (e.g. ``"(samples per iteration)"``) is appended to the messages.
-    """
-    hint = f" {hint}" if hint else ""
-    value = _real_scalar(value, name, "a whole number", hint)
-    if not isinstance(value, numbers.Integral):
-        f = float(value)
-        if not math.isfinite(f) or f != math.floor(f):
-            raise ValueError(f"{name} must be a whole number{hint}, got {value!r}")
-        value = f
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}{hint}, got {value}")
-    return value
-
-
-def _real(
-    value, name: str, minimum: float | None = None, positive: bool = False, hint: str = ""
-) -> float:
-    """``value`` as a finite float: a real number (not a string, bool, complex, NaN or inf)."""
-    hint = f" {hint}" if hint else ""
-    value = _real_scalar(value, name, "a real number", hint)
-    f = float(value)
-    if not math.isfinite(f):
-        raise ValueError(f"{name} must be a finite number{hint}, got {value!r}")
-    if positive and not f > 0:
-        raise ValueError(f"{name} must be positive{hint}, got {value!r}")
-    if minimum is not None and f < minimum:
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}{hint}, got {value!r}")
-    return f
-
-
-def _sequence(value, name: str, what: str = "whole numbers") -> list:
-    """A list from a sequence (list, tuple, 1-D tensor or array).
-
-    Strings and scalars are refused.
-    """
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(
-            f"{name} must be a sequence of {what}, got {type(value).__name__} {value!r}"
-        )
-    if isinstance(value, torch.Tensor) and value.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D sequence of {what}, got a tensor of shape {tuple(value.shape)}"
-        )
-    return list(value)
-
-
-def _whole_list(value, name: str, minimum: int | None = None) -> list[int]:
-    items = _sequence(value, name)
-    return [_whole(v, f"{name}[{i}]", minimum) for i, v in enumerate(items)]
 
 
 @dataclass(frozen=True)
@@ -167,7 +99,7 @@ class Architecture:
                     f"{torch.nonzero(b & ~a).flatten().tolist()} turn on)"
                 )
         self.masks = masks
-        pairs = _sequence(skips, "skips", "(source_state, target_state) pairs")
+        pairs = sequence(skips, "skips", "(source_state, target_state) pairs")
         self.skips = []
         for i, pair in enumerate(pairs):
             if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
@@ -176,7 +108,7 @@ class Architecture:
                     f"numbers, got {pair!r}"
                 )
             self.skips.append(
-                (_whole(pair[0], f"skips[{i}] source"), _whole(pair[1], f"skips[{i}] target"))
+                (whole(pair[0], f"skips[{i}] source"), whole(pair[1], f"skips[{i}] target"))
             )
         for s, t in self.skips:
             if not (0 <= s < t <= self.depth):
@@ -199,7 +131,7 @@ class Architecture:
         ``dim`` defaults to ``max(widths)``; ``order`` says which components
         stay active (state k keeps ``order[:widths[k]]``).
         """
-        widths = _whole_list(widths, "widths")
+        widths = whole_list(widths, "widths")
         if len(widths) < 2:
             raise ValueError(
                 f"widths must give one width per state, at least 2 (L + 1 with L >= 1 "
@@ -208,7 +140,7 @@ class Architecture:
         for k, w in enumerate(widths):
             if w <= 0:
                 raise ValueError(f"state {k}: width {w}; widths must be at least 1")
-        d = _whole(dim, "dim", 1) if dim is not None else max(widths)
+        d = whole(dim, "dim", 1) if dim is not None else max(widths)
         perm = _check_order(order, d)
         masks = torch.zeros(len(widths), d, dtype=torch.bool, device="cpu")
         for k, w in enumerate(widths):
@@ -235,10 +167,10 @@ class Architecture:
         final state x_L takes the last phase's width. Example: ``[2, 1, 2]``
         with L = 20 gives 7 + 7 + 6 layers with the middle phase of width 1.
         """
-        widths = _whole_list(widths, "widths")
+        widths = whole_list(widths, "widths")
         if not widths:
             raise ValueError("widths is empty: a width profile needs at least one phase width")
-        L = _whole(L, "L")
+        L = whole(L, "L")
         if L < 1:
             raise ValueError(f"L must be at least 1 layer, got L = {L}")
         if lengths is None:
@@ -246,7 +178,7 @@ class Architecture:
                 raise ValueError(f"L = {L} layers cannot hold {len(widths)} phases")
             q, r = divmod(L, len(widths))
             lengths = [q + (1 if i < r else 0) for i in range(len(widths))]
-        lengths = _whole_list(lengths, "lengths")
+        lengths = whole_list(lengths, "lengths")
         if len(lengths) != len(widths):
             raise ValueError(f"{len(lengths)} phase lengths for {len(widths)} phase widths")
         if any(n < 1 for n in lengths):
@@ -259,8 +191,8 @@ class Architecture:
     @classmethod
     def neurode(cls, d: int, L: int) -> Architecture:
         """The plain NeurODE / ResNet: every component on in every layer."""
-        d = _whole(d, "d", 1)
-        L = _whole(L, "L")
+        d = whole(d, "d", 1)
+        L = whole(L, "L")
         if L < 1:
             raise ValueError(f"L must be at least 1 layer, got L = {L}")
         return cls(torch.ones(L + 1, d, dtype=torch.bool, device="cpu"))
@@ -269,7 +201,7 @@ class Architecture:
     def unet_blocks(levels: Sequence[int]) -> list[tuple[int, int]]:
         """The component ranges ``(start, stop)`` of :meth:`unet`'s state: the main block first,
         then the copy block M_l of each level l above the bottleneck."""
-        levels = _whole_list(levels, "levels", 1)
+        levels = whole_list(levels, "levels", 1)
         if len(levels) < 2:
             raise ValueError(
                 f"levels must list at least two main-path widths (the last is the "
@@ -304,13 +236,13 @@ class Architecture:
         Example: ``Architecture.unet([4, 3, 2])`` has d = 11, L = 15 and skips (2, 12), (5, 9).
         """
         blocks = cls.unet_blocks(levels)
-        levels = _whole_list(levels, "levels", 1)
+        levels = whole_list(levels, "levels", 1)
         if max(levels) > levels[0]:
             raise ValueError(
                 f"levels {levels}: every main-path width must be at most the first, "
                 f"{levels[0]} (the main block)"
             )
-        n = _whole(states_per_level, "states_per_level")
+        n = whole(states_per_level, "states_per_level")
         if n < 2:
             raise ValueError(
                 f"states_per_level must be at least 2 (a level switches its copy "

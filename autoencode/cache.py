@@ -5,7 +5,9 @@ pages) trains it through :func:`cached_fit` (or :func:`cached_trainer_fit`): the
 trains it and stores the trained weights and the training history in the folder the caller
 hands over; later calls, from any process, load them instead of training again. The store
 knows nothing of any experiment: the caller names the run, its parameters, its folder and the
-module that sets the training up (``entry``).
+module that sets the training up (``entry``). The model may be any :class:`torch.nn.Module`
+(an :class:`~autoencode.AutoencODE`, :class:`~autoencode.ncode.NCODE`, ...); a ``check`` hook
+(:data:`StateCheck`) may add the model's own checks of a stored state to the store's.
 
 The cache file is named by a key: a SHA-256 hash of
 
@@ -20,8 +22,10 @@ The cache file is named by a key: a SHA-256 hash of
 so any change of a parameter or of the training code gives a new key and a new training
 run; stale files are never used. Files are written atomically
 (:func:`~autoencode.checkpoint.save_checkpoint`) and read with ``weights_only=True``. A cache
-file that cannot be read or does not match the model is reported (a :class:`CacheWarning`),
-moved aside as ``*.corrupt`` and the model is retrained: it is never used silently.
+file that cannot be read, does not match the model (weight names and shapes, finite values, a
+history of numbers) or is refused by the caller's ``check`` is reported (a
+:class:`CacheWarning`), moved aside as ``*.corrupt`` and the model is retrained: it is never
+used silently.
 
 While training, the trainer writes its own checkpoint next to the cache file
 (``<name>-<key>.ckpt``); a run that was interrupted (Ctrl-C, a killed kernel)
@@ -29,10 +33,15 @@ resumes from it (``fit(..., resume=True)``) and ends with the same weights as
 an uninterrupted run. That checkpoint only ever holds a state whose cost was
 finite (a diverged run keeps its last good state there); one that is
 incomplete, holds NaN/inf, or was written under other settings is moved aside
-(``*.corrupt``, with a :class:`CacheWarning`) and training starts afresh.
+(``*.corrupt``, with a :class:`CacheWarning`) and training starts afresh. For an
+AutoencODE the store checks that checkpoint before training resumes; for another
+model, the ``train`` function reads its own checkpoint, and a
+:class:`~autoencode.CheckpointError` it raises naming the file has the same effect.
 
-One process trains a given run at a time (an advisory lock ``<name>-<key>.lock``);
-a process that has to wait for another says so on stderr, naming the file.
+One process trains a given run at a time (a ``filelock.FileLock`` on
+``<name>-<key>.lock``); a process that has to wait for another says so on stderr, naming the
+file, and gives up after ``lock_timeout`` seconds (default :data:`LOCK_TIMEOUT`) with a
+:class:`TimeoutError` that says what to do.
 """
 
 from __future__ import annotations
@@ -46,19 +55,23 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import torch
+from filelock import FileLock, Timeout
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .model import AutoencODE
-from .training import _check_structure
+from .training import check_state
 
 __all__ = [
     "CacheWarning",
     "CachedRun",
+    "StateCheck",
+    "LOCK_TIMEOUT",
     "NOT_TRAINING",
     "training_modules",
     "library_fingerprint",
@@ -73,13 +86,28 @@ FORMAT = "autoencode-cache-1"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+#: Seconds a process waits for another one training the same run before it gives up
+#: (:func:`cached_fit`'s ``lock_timeout``): longer than any training run of the book.
+LOCK_TIMEOUT = 24 * 3600.0
+
+#: A ``check`` hook of :func:`cached_fit`: ``check(state, model, where)`` looks at a state read
+#: from the store (``state["model"]``: the weights, already known to match ``model``'s names
+#: and shapes and to be finite; ``state["history"]``, ``state["params"]``, ...) and raises
+#: :class:`~autoencode.CheckpointError`, with a message that starts with ``where`` (the file),
+#: if it does not fit ``model``; the file is then moved aside and the model retrained.
+StateCheck = Callable[[dict[str, Any], torch.nn.Module, str], None]
+
+_M = TypeVar("_M", bound=torch.nn.Module)
+
 #: Modules and subpackages of the library (dotted, relative to the package) that only analyse,
-#: draw or report on trained models, or list the figures: never part of a run's fingerprint,
-#: even where the entry module imports them, since they cannot change what training computes.
+#: draw or report on trained models, list the figures, or decide where files go: never part of
+#: a run's fingerprint, even where the entry module imports them, since they cannot change what
+#: training computes.
 NOT_TRAINING = (
     "analysis",
     "baselines",
     "claims",
+    "paths",
     "plotting",
     "reproduction",
     "experiments.registry",
@@ -91,15 +119,16 @@ class CacheWarning(UserWarning):
 
 
 @dataclass
-class CachedRun:
+class CachedRun(Generic[_M]):
     """What :func:`cached_fit` returns.
 
     ``model`` holds the trained weights, ``history`` the trainer's history
-    (``"cost"``, ``"data"``, ``"reg"`` per iteration), ``path`` the cache file,
-    ``key`` its key and ``trained`` whether this call trained (False: loaded).
+    (for the AutoencODE's trainers ``"cost"``, ``"data"``, ``"reg"`` per iteration),
+    ``path`` the cache file, ``key`` its key and ``trained`` whether this call trained
+    (False: loaded).
     """
 
-    model: AutoencODE
+    model: _M
     history: dict
     path: Path
     key: str
@@ -174,7 +203,7 @@ def _entry_module(entry: str | os.PathLike) -> tuple[str | None, Path]:
     if not isinstance(entry, (str, os.PathLike)) or not str(entry):
         raise TypeError(
             f"entry must name the module that sets the training up: a dotted module "
-            f"name such as 'experiments.toy2d' or the path of a .py file, got {entry!r}"
+            f"name such as 'experiments.fig04' or the path of a .py file, got {entry!r}"
         )
     text = os.fspath(entry)
     if isinstance(entry, os.PathLike) or text.endswith(".py") or os.sep in text:
@@ -202,7 +231,7 @@ def training_modules(entry: str | os.PathLike, exclude: Iterable[str] = NOT_TRAI
     """The library files a training run set up by ``entry`` executes, in sorted order.
 
     ``entry``: the module that sets the training up, as a dotted name relative to the package
-    (``"experiments.toy2d"``), a full one (``"autoencode.experiments.toy2d"``, e.g. a module's
+    (``"experiments.fig04"``), a full one (``"autoencode.experiments.fig04"``, e.g. a module's
     ``__name__``) or the path of a ``.py`` file (inside the package or not). The result is
     that file and the package's modules it imports, transitively (:func:`_imported_modules`),
     without the modules and subpackages in ``exclude`` (default :data:`NOT_TRAINING`). A
@@ -350,8 +379,9 @@ def _check_folder(cache) -> Path:
     return folder
 
 
-def _load(path: Path, key: str, model: AutoencODE) -> dict:
-    """Read a cache file and check it against the key and the model; raise CheckpointError."""
+def _load(path: Path, key: str, model: torch.nn.Module, check: StateCheck | None) -> dict:
+    """Read a cache file and check it against the key, the model and ``check``; raise
+    CheckpointError."""
     state = load_checkpoint(path)
     if state.get("format") != FORMAT:
         raise CheckpointError(
@@ -373,8 +403,12 @@ def _load(path: Path, key: str, model: AutoencODE) -> dict:
     if not all(torch.isfinite(w).all() for w in weights.values()):
         raise CheckpointError(f"{path}: the stored weights contain NaN or inf")
     history = state.get("history")
-    if not isinstance(history, dict) or not isinstance(history.get("cost"), list):
-        raise CheckpointError(f"{path}: missing training history")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and all(isinstance(e, float) for e in v) for v in history.values()
+    ):
+        raise CheckpointError(f"{path}: missing training history (a dict of lists of numbers)")
+    if check is not None:
+        check(state, model, str(path))
     return state
 
 
@@ -387,14 +421,16 @@ def _move_aside(path: Path, reason: str) -> None:
 def cached_fit(
     name: str,
     params: dict,
-    build: Callable[[], AutoencODE],
-    train: Callable[[AutoencODE, Path], dict],
+    build: Callable[[], _M],
+    train: Callable[[_M, Path], dict],
     *,
     cache: str | os.PathLike,
     entry: str | os.PathLike,
     retrain: bool = False,
     verbose: bool = True,
-) -> CachedRun:
+    check: Callable[[dict[str, Any], torch.nn.Module, str], None] | None = None,
+    lock_timeout: float | None = LOCK_TIMEOUT,
+) -> CachedRun[_M]:
     """Train a model once; later calls load the stored weights and history.
 
     Parameters
@@ -406,24 +442,31 @@ def cached_fit(
         hashed into the key: *all* of what ``build`` and ``train`` depend on
         must be in here, or two different runs would share a file.
     build:
-        ``build() -> model``: the untrained model (its initial weights must
-        depend on ``params`` only).
+        ``build() -> model``: the untrained model, any :class:`torch.nn.Module` (its
+        initial weights must depend on ``params`` only).
     train:
         ``train(model, checkpoint) -> history``: trains the model in place,
         checkpointing to the given path, and returns the trainer's history.
         It should pass ``checkpoint=checkpoint`` to the trainer and call
         ``fit(..., resume=True)`` so an interrupted run resumes; see
-        :func:`cached_trainer_fit`, which does exactly that.
+        :func:`cached_trainer_fit`, which does exactly that. A ``train`` that does
+        not checkpoint ignores the path.
     cache:
         The folder of the store (created on demand), e.g. ``ae.cache_dir()``.
     entry:
         The module that sets the training up (``build``, ``train``): a dotted name relative
-        to the package (``"experiments.toy2d"``), a module's ``__name__`` or a file's path.
+        to the package (``"experiments.fig04"``), a module's ``__name__`` or a file's path.
         The source of the library code it reaches (:func:`training_modules`) is part of the key.
     retrain:
         Ignore an existing cache file and train again (it is overwritten).
     verbose:
         Print one line saying whether the run was loaded or trained.
+    check:
+        ``check(state, model, where)`` (:data:`StateCheck`): the model's own checks of a
+        stored state, after the store's; a state it refuses is moved aside and retrained.
+    lock_timeout:
+        Seconds to wait for another process training the same run (None: no limit); then
+        :class:`TimeoutError`.
 
     Returns
     -------
@@ -431,25 +474,33 @@ def cached_fit(
     """
     if not callable(build):
         raise TypeError(
-            f"build must be a function build() -> AutoencODE, got {type(build).__name__}"
+            f"build must be a function build() -> torch.nn.Module, got {type(build).__name__}"
         )
     if not callable(train):
         raise TypeError(
             f"train must be a function train(model, checkpoint) -> history, "
             f"got {type(train).__name__}"
         )
+    if check is not None and not callable(check):
+        raise TypeError(
+            f"check must be a function check(state, model, where) that raises CheckpointError, "
+            f"got {type(check).__name__}"
+        )
     path = cache_path(name, params, cache, entry=entry)
     key = path.stem.rsplit("-", 1)[1]
     ckpt = path.with_suffix(".ckpt")
     model = build()
-    if not isinstance(model, AutoencODE):
-        raise TypeError(f"build() must return an AutoencODE, got {type(model).__name__}")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"build() must return a torch.nn.Module (the untrained model), "
+            f"got {type(model).__name__}"
+        )
     _check_keyed_placement(model, name)
     # One process trains, the others wait for it and load its result.
-    with _exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})"):
+    with _exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})", timeout=lock_timeout):
         if path.exists() and not retrain:
             try:
-                state = _load(path, key, model)
+                state = _load(path, key, model, check)
             except CheckpointError as e:
                 _move_aside(path, f"unusable cache file {path} ({e})")
             else:
@@ -461,8 +512,11 @@ def cached_fit(
 
 
 def _check_keyed_placement(model: torch.nn.Module, name: str) -> None:
-    """The key names torch's default device type and dtype: the model must be built there."""
-    p = next(model.parameters())
+    """The key names torch's default device type and dtype: the model must be built there
+    (a model without parameters passes)."""
+    p = next(model.parameters(), None)
+    if p is None:
+        return
     where = (torch.get_default_device().type, torch.get_default_dtype())
     if (p.device.type, p.dtype) != where:
         raise ValueError(
@@ -472,60 +526,75 @@ def _check_keyed_placement(model: torch.nn.Module, name: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _exclusive(lock: Path, what: str = ""):
-    """An exclusive advisory lock on ``lock`` (POSIX ``flock``; no lock where unavailable).
+def _note_holder(lock: Path, text: str) -> None:
+    """Write who holds ``lock`` into the lock file (best effort: it only serves the messages)."""
+    with contextlib.suppress(OSError):
+        lock.write_text(text)
 
-    A process that finds the lock taken prints (on stderr) what it waits for,
-    the lock file and the process holding it, and again when it gets it.
+
+@contextlib.contextmanager
+def _exclusive(lock: Path, what: str = "", timeout: float | None = LOCK_TIMEOUT) -> Iterator[None]:
+    """An exclusive lock on the file ``lock`` (``filelock.FileLock``), held for the block.
+
+    A process that finds the lock taken prints (on stderr) what it waits for, the lock file and
+    the process holding it, and again when it gets it. After ``timeout`` seconds (None: no
+    limit) it raises :class:`TimeoutError`.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout >= 0):
+        raise ValueError(
+            f"lock_timeout must be a number of seconds >= 0, or None to wait without a limit, "
+            f"got {timeout!r}"
+        )
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a+") as f:
+    file_lock = FileLock(lock)
+    try:
+        file_lock.acquire(timeout=0)
+    except Timeout:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip()
-            holder = f" (held by {holder})" if holder else ""
-            print(
-                f"autoencode.cache: waiting for another process that is training "
-                f"{what or 'this run'}: lock file {lock}{holder}; this process will load its "
-                f"result when it finishes",
-                file=sys.stderr,
-                flush=True,
-            )
-            t0 = time.monotonic()
-            fcntl.flock(f, fcntl.LOCK_EX)
-            print(
-                f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
-                file=sys.stderr,
-                flush=True,
-            )
+            holder = lock.read_text().strip()
+        except OSError:
+            holder = ""
+        holder = f" (held by {holder})" if holder else ""
+        print(
+            f"autoencode.cache: waiting for another process that is training "
+            f"{what or 'this run'}: lock file {lock}{holder}; this process will load its "
+            f"result when it finishes",
+            file=sys.stderr,
+            flush=True,
+        )
+        t0 = time.monotonic()
         try:
-            f.seek(0)
-            f.truncate()
-            f.write(f"process {os.getpid()}\n")
-            f.flush()
-            yield
-        finally:
-            f.truncate(0)
-            f.flush()
-            fcntl.flock(f, fcntl.LOCK_UN)
+            file_lock.acquire(timeout=-1 if timeout is None else timeout)
+        except Timeout:
+            raise TimeoutError(
+                f"autoencode.cache: waited {time.monotonic() - t0:.0f} s for the lock file "
+                f"{lock}{holder}, which another process training {what or 'this run'} still "
+                f"holds: let that process finish (or end it if it is stuck) and run again, or "
+                f"pass a larger lock_timeout"
+            ) from None
+        print(
+            f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        _note_holder(lock, f"process {os.getpid()}\n")
+        yield
+    finally:
+        _note_holder(lock, "")
+        file_lock.release()
 
 
 def _check_training_checkpoint(ckpt: Path, model: AutoencODE) -> None:
     """Raise CheckpointError unless ``ckpt`` is a complete trainer checkpoint of this model's shape,
     with finite weights, history and cost (its settings are checked by the trainer on resume)."""
-    _check_structure(load_checkpoint(ckpt), model, str(ckpt))
+    check_state(load_checkpoint(ckpt), model, str(ckpt))
 
 
 def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose) -> CachedRun:
-    if ckpt.exists():  # an interrupted run: resume it if the file is sound
+    # An interrupted run of an AutoencODE: resume it if the file is sound. Another model's
+    # train() reads its own checkpoint (a CheckpointError naming the file sets it aside below).
+    if ckpt.exists() and isinstance(model, AutoencODE):
         try:
             _check_training_checkpoint(ckpt, model)
         except CheckpointError as e:
@@ -574,8 +643,8 @@ def _train_and_store(name, params, build, train, model, path, key, ckpt, verbose
 def cached_trainer_fit(
     name: str,
     params: dict,
-    build: Callable[[], AutoencODE],
-    make_trainer: Callable[..., object],
+    build: Callable[[], _M],
+    make_trainer: Callable[..., Any],
     x: torch.Tensor,
     y: torch.Tensor | None = None,
     iterations: int = 100,
@@ -584,14 +653,17 @@ def cached_trainer_fit(
     entry: str | os.PathLike,
     retrain: bool = False,
     verbose: bool = True,
-) -> CachedRun:
+    check: Callable[[dict[str, Any], torch.nn.Module, str], None] | None = None,
+    lock_timeout: float | None = LOCK_TIMEOUT,
+) -> CachedRun[_M]:
     """:func:`cached_fit` for the usual case: one trainer, one ``fit``.
 
     ``make_trainer(model, checkpoint=path)`` must return a trainer
     (:class:`~autoencode.ShootingTrainer`, :class:`~autoencode.AdamTrainer`)
     writing its checkpoint to ``path``; it is run with
     ``fit(x, y, iterations, resume=True)``. ``x``, ``y`` and ``iterations``
-    must be determined by ``params`` (they are not hashed themselves).
+    must be determined by ``params`` (they are not hashed themselves); ``check`` and
+    ``lock_timeout`` are :func:`cached_fit`'s.
     """
     if not callable(make_trainer):
         raise TypeError(
@@ -604,5 +676,14 @@ def cached_trainer_fit(
         return trainer.fit(x, y, iterations=iterations, resume=True)
 
     return cached_fit(
-        name, params, build, train, cache=cache, entry=entry, retrain=retrain, verbose=verbose
+        name,
+        params,
+        build,
+        train,
+        cache=cache,
+        entry=entry,
+        retrain=retrain,
+        verbose=verbose,
+        check=check,
+        lock_timeout=lock_timeout,
     )

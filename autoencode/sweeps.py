@@ -209,7 +209,7 @@ def plan(
     return units
 
 
-def _write_atomic(path: Path, data: Mapping[str, Any]) -> None:
+def write_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """The whole file or nothing: a temporary name of this process, then an atomic rename."""
     tmp = path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
@@ -229,7 +229,7 @@ def run_unit(unit: Unit, out: str | os.PathLike[str], threads: int = 1) -> dict[
     import matplotlib.pyplot as plt
 
     from .experiments import registry
-    from .experiments.registry import _jsonable
+    from .experiments.registry import jsonable
     from .notebook import setup
 
     setup(seed=unit.seed, threads=threads)
@@ -238,7 +238,7 @@ def run_unit(unit: Unit, out: str | os.PathLike[str], threads: int = 1) -> dict[
         "format": RECORD_FORMAT,
         "figure": unit.figure,
         "key": unit.key,
-        "parameters": _jsonable(unit.params),
+        "parameters": jsonable(unit.params),
         "seed": unit.seed,
         "quick": unit.quick,
         "fingerprint": code_fingerprint(unit.figure),
@@ -252,16 +252,16 @@ def run_unit(unit: Unit, out: str | os.PathLike[str], threads: int = 1) -> dict[
     else:
         record.update(
             status="ok",
-            resolved=_jsonable(result.parameters),
-            numbers=_jsonable(result.numbers),
-            claims=[_jsonable(vars(c)) for c in result.claims],
+            resolved=jsonable(result.parameters),
+            numbers=jsonable(result.numbers),
+            claims=[jsonable(vars(c)) for c in result.claims],
         )
     finally:
         plt.close("all")
     record["seconds"] = round(time.perf_counter() - start, 3)
     path = _record_path(Path(out), unit)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, record)
+    write_atomic(path, record)
     return record
 
 
@@ -288,11 +288,11 @@ def _progress(i: int, n: int, rec: Mapping[str, Any]) -> str:
     return line + (f": {rec['error']}" if rec["status"] != "ok" else "")
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 2))
 
 
-def _run_on_dask(
+def run_on_dask(
     todo: list[Unit],
     out: Path,
     scheduler: str | None,
@@ -310,7 +310,7 @@ def _run_on_dask(
         ) from e
     cluster = None
     if scheduler is None:
-        n = workers or _default_workers()
+        n = workers or default_workers()
         # One unit at a time per worker process, each with its own torch threads.
         cluster = LocalCluster(
             n_workers=n,
@@ -386,21 +386,21 @@ def sweep(
     todo = [u for u in units if u.key not in have]
     if have:
         say(f"{len(have)} of {len(units)} runs already recorded in {out}: not run again")
-    n_workers = 1 if serial else workers or _default_workers()
+    n_workers = 1 if serial else workers or default_workers()
     threads = threads or max(1, (os.cpu_count() or 1) // n_workers)
     if todo and serial:
         for i, u in enumerate(todo, 1):
             rec = run_unit(u, out, threads)
             say(_progress(i, len(todo), rec))
     elif todo:
-        _run_on_dask(todo, out, scheduler, workers, threads, retries, say)
+        run_on_dask(todo, out, scheduler, workers, threads, retries, say)
     found = load_records(out, units)
     missing = [u for u in units if u.key not in found]
     if missing:
         raise SweepError(f"{len(missing)} run(s) have no record after the sweep: {missing[:3]}")
     records = [found[u.key] for u in units]
     summary = summarise(records, figure=figure)
-    _write_atomic(out / "summary.json", summary)
+    write_atomic(out / "summary.json", summary)
     return SweepResult(records, summary, ran=len(todo))
 
 
@@ -571,7 +571,7 @@ BOOK_SWEEPS: dict[str, str] = {
 }
 
 
-def _provenance(figures: Mapping[str, Any]) -> dict[str, Any]:
+def provenance_of(figures: Mapping[str, Any]) -> dict[str, Any]:
     import platform
     import subprocess
     from importlib.metadata import PackageNotFoundError, version
@@ -644,10 +644,10 @@ def book_sweep(
             ],
         }
         # Written after each figure: a sweep cut short keeps what it finished.
-        data["provenance"] = _provenance(data["figures"])
+        data["provenance"] = provenance_of(data["figures"])
         if data_file is not None:
             Path(data_file).parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(Path(data_file), data)
+            write_atomic(Path(data_file), data)
     return data
 
 

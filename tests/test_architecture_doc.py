@@ -45,3 +45,32 @@ def test_the_template_figure_runs_with_its_claim_and_control(my_figure):
 def test_the_template_figure_is_checked_like_any_other(my_figure):
     with pytest.raises(ValueError, match="parameter lam of figure 'my_figure'"):
         ae.experiments.parameters("my_figure", quick=True, lam=-1)
+
+
+def _rule_template() -> str:
+    text = DOC.read_text()
+    section = text[text.index("## Adding an update rule") :]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+
+
+def test_the_template_rule_trains_through_the_table(monkeypatch):
+    """The rule of ARCHITECTURE.md, added to the table as written, trains by name: the cost
+    falls, and its checkpoint records it."""
+    from autoencode.training import rules
+
+    monkeypatch.setattr(rules, "RULES", dict(rules.RULES))
+    from autoencode.training import shooting
+
+    monkeypatch.setattr(shooting, "RULES", rules.RULES)
+    namespace = dict(vars(rules))
+    exec(compile(_rule_template(), str(DOC), "exec"), namespace)
+    assert "sign" in rules.RULES
+    x, labels = ae.datasets.two_clusters(40, seed=0)
+    y = ae.datasets.class_targets(labels)
+    arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[0, 1])
+    trainer = ae.ShootingTrainer(
+        ae.AutoencODE(arch, seed=0), update="sign", lr=0.01, progress=False
+    )
+    history = trainer.fit(x, y, 20)
+    assert history["cost"][-1] < history["cost"][0]
+    assert trainer.config()["update"] == "sign"

@@ -1,5 +1,7 @@
 """Tests of autoencode.cache: train once, retrain on change, never use a corrupt file; the key
-follows the training code reached from the caller's entry module, not the analysis code."""
+follows the training code reached from the caller's entry module, not the analysis code; any
+torch.nn.Module is stored, with the caller's check of a stored state; one process trains a run
+while the others wait on its lock, for at most their timeout."""
 
 from __future__ import annotations
 
@@ -190,12 +192,18 @@ def _hashed(entry):
 def test_the_mnist_model_hashes_its_training_code_only():
     """From the MNIST model's module, through its relative imports in the subpackage: the model,
     the trainers, the data loader, the store; not the analyses, the drawings, the figures, the
-    registry (editing a figure of experiments/mnist.py keeps the trained networks)."""
+    registry, the folders (editing a figure of experiments/fig*.py keeps the trained
+    networks)."""
     hashed = _hashed("experiments.mnist_model")
     assert {
         "experiments/mnist_model.py",
         "model.py",
-        "training.py",
+        "layouts.py",
+        "training/__init__.py",
+        "training/loop.py",
+        "training/rules.py",
+        "training/shooting.py",
+        "training/state.py",
         "pmp.py",
         "architecture.py",
         "activations.py",
@@ -208,12 +216,17 @@ def test_the_mnist_model_hashes_its_training_code_only():
             "analysis.py",
             "baselines.py",
             "claims.py",
+            "paths.py",
             "reproduction.py",
             "__init__.py",
             "experiments/__init__.py",
             "experiments/registry.py",
-            "experiments/toy2d.py",
-            "experiments/mnist.py",
+            "experiments/common.py",
+            "experiments/mnist_common.py",
+            "experiments/fig07.py",
+            "experiments/fig08_09.py",
+            "experiments/fig10.py",
+            "experiments/fig11.py",
         }
         & hashed
     )
@@ -223,8 +236,15 @@ def test_the_mnist_model_hashes_its_training_code_only():
     assert _hashed(cache.PACKAGE_DIR / "experiments" / "mnist_model.py") == hashed
     assert _hashed("cache") == {
         "cache.py",
+        "arguments.py",
         "model.py",
-        "training.py",
+        "layouts.py",
+        "training/__init__.py",
+        "training/autograd.py",
+        "training/loop.py",
+        "training/rules.py",
+        "training/shooting.py",
+        "training/state.py",
         "pmp.py",
         "architecture.py",
         "activations.py",
@@ -444,31 +464,176 @@ print("TRAINED" if r.trained else "LOADED", c.updates)
     assert outs == ["LOADED 0", "TRAINED 40"], outs
 
 
-def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
-    """While another process holds the lock of a run, the waiter names the run and the lock file."""
-    import fcntl
+def _hold_and_wait_for_message(lock, run, capsys):
+    """Hold ``lock`` with a FileLock of its own (as another process would) while ``run`` starts
+    in a thread; return the thread and stderr once the waiting message appeared."""
     import threading
     import time
 
+    from filelock import FileLock
+
+    holder = FileLock(lock)
+    holder.acquire(timeout=5)
+    worker = threading.Thread(target=run)
+    worker.start()
+    err = ""
+    deadline = time.monotonic() + 30
+    while "waiting" not in err and time.monotonic() < deadline:
+        time.sleep(0.02)
+        err += capsys.readouterr().err
+    return holder, worker, err
+
+
+def test_a_waiting_process_says_what_it_waits_for(tmp_path, capsys):
+    """While another holder has the lock of a run, the waiter names the run and the lock file,
+    trains nothing until the lock is free, then says it got it."""
     c = Counter(*problem(), iterations=2)
     lock = c.path(tmp_path).with_suffix(".lock")
     result = {}
-    with open(lock, "a") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)  # "another process" (another open file) holds it
-        worker = threading.Thread(target=lambda: result.setdefault("run", c.fit(tmp_path)))
-        worker.start()
-        err = ""
-        deadline = time.monotonic() + 30
-        while "waiting" not in err and time.monotonic() < deadline:
-            time.sleep(0.02)
-            err += capsys.readouterr().err
-        assert c.trainings == 0  # it really waits
-        fcntl.flock(held, fcntl.LOCK_UN)
+    holder, worker, err = _hold_and_wait_for_message(
+        lock, lambda: result.setdefault("run", c.fit(tmp_path)), capsys
+    )
+    try:
+        assert "waiting for another process that is training toy" in err
+        assert c.trainings == 0 and worker.is_alive()  # it really waits
+    finally:
+        holder.release()
     worker.join(60)
     err += capsys.readouterr().err
-    assert "waiting for another process that is training toy" in err
     assert str(lock) in err and "got the lock" in err
     assert result["run"].trained and c.trainings == 1
+
+
+def test_the_lock_gives_up_after_its_timeout(tmp_path, capsys):
+    c = Counter(*problem(), iterations=2)
+    lock = c.path(tmp_path).with_suffix(".lock")
+    result = {}
+
+    def run():
+        try:
+            c.fit(tmp_path, lock_timeout=0.3)
+        except TimeoutError as e:
+            result["error"] = e
+
+    holder, worker, err = _hold_and_wait_for_message(lock, run, capsys)
+    worker.join(30)
+    holder.release()
+    assert "waiting for another process" in err
+    message = str(result["error"])
+    assert str(lock) in message and "let that process finish" in message
+    assert "lock_timeout" in message and c.trainings == 0
+    with pytest.raises(ValueError, match="lock_timeout must be a number of seconds"):
+        c.fit(tmp_path, lock_timeout=-1)
+
+
+# -- any torch.nn.Module ---------------------------------------------------------------------------
+class Line:
+    """A build/train pair for an nn.Linear fitted by SGD to y = 2x - 1, counting its trainings;
+    its history has no "cost" (another trainer's)."""
+
+    def __init__(self, steps=5, scale=1.0):
+        self.steps, self.scale, self.trainings = steps, scale, 0
+
+    def params(self):
+        return {"steps": self.steps}
+
+    def build(self):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(1, 1)
+        model.register_buffer("scale", torch.tensor(self.scale))
+        return model
+
+    def train(self, model, checkpoint):
+        self.trainings += 1
+        x = torch.linspace(-1, 1, 16).unsqueeze(1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        losses = []
+        for _ in range(self.steps):
+            loss = ((model(x) - (2 * x - 1)) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        return {"loss": losses}
+
+    def fit(self, folder, **kw):
+        return fit("line", self.params(), self.build, self.train, folder, **kw)
+
+
+def test_any_module_is_cached_and_reloaded(tmp_path):
+    line = Line()
+    first = line.fit(tmp_path)
+    assert first.trained and line.trainings == 1 and isinstance(first.model, torch.nn.Linear)
+    assert len(first.history["loss"]) == 5 and first.history["loss"][-1] < first.history["loss"][0]
+    second = line.fit(tmp_path)
+    assert not second.trained and line.trainings == 1 and second.path == first.path
+    assert same(weights(first.model), weights(second.model))
+    assert not same(weights(line.build()), weights(second.model))  # from the file
+    assert second.history == first.history
+
+
+def test_a_corrupt_file_of_any_module_is_moved_aside(tmp_path):
+    line = Line()
+    path = line.fit(tmp_path).path
+    path.write_bytes(b"not a checkpoint")
+    with pytest.warns(cache.CacheWarning, match="unusable cache file"):
+        again = line.fit(tmp_path)
+    assert again.trained and line.trainings == 2
+    assert path.with_name(path.name + ".corrupt").read_bytes() == b"not a checkpoint"
+
+
+def test_the_check_hook_refuses_a_state_that_does_not_fit(tmp_path):
+    """Two models of the same shapes, different in a buffer: without a check the stored state
+    would be loaded into the second; the hook refuses it, and the model is retrained."""
+
+    def same_scale(state, model, where):
+        if not torch.equal(state["model"]["scale"], model.scale):
+            raise ae.CheckpointError(f"{where}: written for another scale")
+
+    Line(scale=1.0).fit(tmp_path, check=same_scale)
+    other = Line(scale=2.0)
+    with pytest.warns(cache.CacheWarning, match="written for another scale"):
+        run = other.fit(tmp_path, check=same_scale)
+    assert run.trained and other.trainings == 1 and float(run.model.scale) == 2.0
+    assert not other.fit(tmp_path, check=same_scale).trained  # its own file passes
+    with pytest.raises(TypeError, match="check must be a function"):
+        other.fit(tmp_path, check="scale")
+
+
+def test_build_must_return_a_module(tmp_path):
+    with pytest.raises(TypeError, match=r"build\(\) must return a torch.nn.Module"):
+        fit("x", {}, lambda: "model", lambda m, c: {}, tmp_path)
+
+
+def test_trained_ncode_goes_through_the_store(tmp_path):
+    """N-CODE is cached by the store: trained once, loaded, a corrupt file moved aside."""
+    from autoencode.experiments.ncode import trained_ncode
+
+    params = dict(
+        source="subset",
+        n_train=8,
+        batch_size=4,
+        iterations=3,
+        seed=0,
+        widths=[6, 2, 6],
+        ncode_hidden=4,
+        ncode_width=3,
+        ncode_L=2,
+        ncode_T=1.0,
+        ncode_lr=1e-2,
+        quick=True,
+    )
+    x = torch.rand(8, 6, generator=torch.Generator().manual_seed(0)).to(torch.get_default_device())
+    model, history = trained_ncode(params, x, cache=tmp_path, verbose=False)
+    (path,) = tmp_path.glob("ncode-quick-*.pt")
+    assert ae.load_checkpoint(path)["format"] == cache.FORMAT
+    again, loaded = trained_ncode(params, x, cache=tmp_path, verbose=False)
+    assert loaded == history and same(weights(model), weights(again))
+    path.write_bytes(b"garbage")
+    with pytest.warns(cache.CacheWarning, match="unusable cache file"):
+        retrained, _ = trained_ncode(params, x, cache=tmp_path, verbose=False)
+    assert same(weights(model), weights(retrained))
+    assert path.with_name(path.name + ".corrupt").exists()
 
 
 def test_a_diverged_run_keeps_its_last_good_state_and_resumes_into_it(tmp_path):

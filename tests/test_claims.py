@@ -13,7 +13,7 @@ import torch
 
 import autoencode as ae
 from autoencode import analysis, claims
-from autoencode.experiments.mnist import MNIST_FULL
+from autoencode.experiments.mnist_model import MNIST_FULL
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
@@ -114,7 +114,7 @@ def test_fig6_position_claim_fails_on_zero_weights():
     """With zero weights the latent is x1, the curve parameter itself: the order check alone
     holds there (rho = 1), which is why the claim also asks the decoder to bring the points
     back; the zero-weight network returns (x1, 0), off the sine arc."""
-    from autoencode.experiments.toy2d import FIG06_RADIUS
+    from autoencode.experiments.fig06 import FIG06_RADIUS
 
     x_test = ae.datasets.sine_curve(500, seed=1, amplitude=0.6)
     model = initial_2d([0, 1], L=20)
@@ -208,7 +208,7 @@ def test_fig10_no_leak_check_fails_on_a_leak_that_off_mode_does_not_set(mnist_in
     """The "no leak" check holds for any reset network on the declared masks (its co-state is
     masked: a sanity check there); it fails on a reset network whose masks keep extra nodes on
     through the bottleneck, the page's negative control, and on the freeze network."""
-    from autoencode.experiments.mnist import leaky_widths
+    from autoencode.experiments.fig10 import leaky_widths
 
     models, _, x_test, _ = mnist_initial
     x = x_test[:200]

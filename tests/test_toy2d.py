@@ -1,6 +1,6 @@
-"""The 2D experiments of Figs 4-6 (autoencode.experiments.toy2d): training the same model
-several ways, the data of Figs 4-5, each figure's defaults against its reference file, and
-the names of the numbers each figure reports."""
+"""The 2D experiments of Figs 4-6 (autoencode.experiments.common, .fig04, .fig05, .fig06):
+training the same model several ways, the data of Figs 4-5, each figure's defaults against
+its reference file, and the names of the numbers each figure reports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import autoencode as ae
-from autoencode.experiments import toy2d
+from autoencode.experiments import common
 from autoencode.reproduction import load_reference
 
 # Each test runs on every device this machine has (tests/conftest.py).
@@ -30,23 +30,23 @@ def _make_model():
 
 def test_train_picks_the_trainer_of_the_method():
     x, y = _problem()
-    tr = toy2d.train(_make_model(), x, y, toy2d.AUTOGRAD, lr=0.05, lam=1e-3, iterations=2)
+    tr = common.train(_make_model(), x, y, common.AUTOGRAD, lr=0.05, lam=1e-3, iterations=2)
     assert isinstance(tr, ae.AdamTrainer) and tr.lr == 0.05 and len(tr.history["cost"]) == 2
-    tr = toy2d.train(_make_model(), x, y, "gradient", lr=0.2, lam=1e-2, iterations=1)
+    tr = common.train(_make_model(), x, y, "gradient", lr=0.2, lam=1e-2, iterations=1)
     assert isinstance(tr, ae.ShootingTrainer) and tr.rule == "gradient" and tr.lam == 1e-2
-    tr = toy2d.train(_make_model(), x, y, "fixed_point", lam=0.1, iterations=1)  # lr: none needed
+    tr = common.train(_make_model(), x, y, "fixed_point", lam=0.1, iterations=1)  # lr: none needed
     assert tr.rule == "fixed_point"
     with pytest.raises(ValueError, match="update must be one of"):
-        toy2d.train(_make_model(), x, y, "newton", lam=0.1, iterations=1)
+        common.train(_make_model(), x, y, "newton", lam=0.1, iterations=1)
 
 
 def test_compare_starts_every_method_from_the_same_weights():
     x, y = _problem()
-    runs = toy2d.compare(
+    runs = common.compare(
         _make_model,
         x,
         y,
-        {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
+        {"a": ("gradient", 0.1), "b": (common.AUTOGRAD, 0.05)},
         lam=1e-3,
         iterations=0,
     )
@@ -60,11 +60,11 @@ def test_compare_shooting_with_the_adam_update_takes_autograd_adams_steps():
     """Fig 6's statement: with the `adam` update, shooting and autograd Adam take the same steps
     (our co-states are back-propagation), up to round-off."""
     x, _ = _problem()
-    runs = toy2d.compare(
+    runs = common.compare(
         _make_model,
         x,
         None,
-        {"shooting": ("adam", 0.05), "adam": (toy2d.AUTOGRAD, 0.05)},
+        {"shooting": ("adam", 0.05), "adam": (common.AUTOGRAD, 0.05)},
         lam=1e-3,
         iterations=5,
     )
@@ -81,11 +81,11 @@ def test_compare_shooting_with_the_adam_update_takes_autograd_adams_steps():
 def test_compare_gives_callbacks_to_the_named_run_only():
     x, y = _problem()
     calls = []
-    toy2d.compare(
+    common.compare(
         _make_model,
         x,
         y,
-        {"a": ("gradient", 0.1), "b": (toy2d.AUTOGRAD, 0.05)},
+        {"a": ("gradient", 0.1), "b": (common.AUTOGRAD, 0.05)},
         lam=1e-3,
         iterations=3,
         callbacks={"b": [lambda tr, it: calls.append(it)]},
@@ -94,7 +94,7 @@ def test_compare_gives_callbacks_to_the_named_run_only():
 
 
 def test_two_clusters_problem():
-    p = toy2d.two_clusters_problem(20, 30, seed=3)
+    p = common.two_clusters_problem(20, 30, seed=3)
     x, labels = ae.datasets.two_clusters(n=20, seed=3)
     assert torch.equal(p["x"], x) and torch.equal(p["labels"], labels)
     assert p["x_test"].shape == (30, 2) and not torch.equal(p["x_test"][:20], x)  # seed + 1
@@ -176,14 +176,14 @@ def test_fig04_control_runs_and_reports_the_same_quantities():
 
 
 def test_model_maker_and_the_fig04_problem():
-    make_model, x, y = toy2d.fig04_problem(n_train=30, L=10, T=2.0, seed=2)
+    make_model, x, y = common.fig04_problem(n_train=30, L=10, T=2.0, seed=2)
     a, b = make_model(), make_model()
     assert a is not b and all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert a.depth == 10 and a.T == 2.0
     assert a.arch.active(a.arch.bottleneck).tolist() == [0]  # x2 off in the middle
-    p = toy2d.two_clusters_problem(30, None, seed=2)
+    p = common.two_clusters_problem(30, None, seed=2)
     assert torch.equal(x, p["x"]) and torch.equal(y, p["y"]) and "x_test" not in p
-    other = toy2d.model_maker(a.arch, 2.0, seed=3)()
+    other = common.model_maker(a.arch, 2.0, seed=3)()
     assert not torch.equal(other.weights[0], a.weights[0])
 
 

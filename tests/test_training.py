@@ -10,6 +10,7 @@ from layouts import gathered
 import autoencode as ae
 from autoencode import AdamTrainer, Architecture, AutoencODE, ShootingTrainer, TrainingDiverged
 from autoencode.experiments.mnist_model import MNIST_FULL, build_model
+from autoencode.training import RULES
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
@@ -441,3 +442,42 @@ def test_adams_step_counter_is_shared_counted_and_saved(clusters, tmp_path):
     for a, b in zip(tr.model.parameters(), again.model.parameters()):
         assert torch.equal(a, b)
     assert {float(s["step"]) for s in again.optimizer.state_dict()["state"].values()} == {6.0}
+
+
+#: A step size each rule of the table trains with on the two clusters.
+RULE_LR = {"gradient": 0.5, "adam": 0.05, "fixed_point": 0.1, "proximal": 0.5}
+
+
+def test_every_rule_of_the_table_has_a_step_size_here():
+    assert set(RULE_LR) == set(RULES), "give each rule of RULES a step size in RULE_LR"
+
+
+@pytest.mark.parametrize("update", list(RULES))
+def test_every_rule_trains_checkpoints_and_resumes(clusters, tmp_path, update):
+    """Each rule of the table: the cost falls, the checkpoint records the rule, and a run cut
+    in two by a checkpoint ends at the same weights as a run straight through."""
+    x, y = clusters
+
+    def make(seed=0, checkpoint=None):
+        return ShootingTrainer(
+            fig4_model(seed),
+            update=update,
+            lr=RULE_LR[update],
+            lam=1e-2,
+            inner_iterations=3,
+            batch_size=20,
+            progress=False,
+            checkpoint=checkpoint,
+        )
+
+    straight = make()
+    hist = straight.fit(x, y, 8)
+    assert hist["cost"][-1] < hist["cost"][0]
+    first = make(checkpoint=tmp_path / "run.pt")
+    first.fit(x, y, 4)
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["config"]["update"] == update
+    second = make(seed=5, checkpoint=tmp_path / "run.pt")
+    second.fit(x, y, 8, resume=True)
+    assert second.history == straight.history
+    for p, q in zip(straight.model.parameters(), second.model.parameters()):
+        assert torch.equal(p, q)

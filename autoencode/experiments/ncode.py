@@ -9,21 +9,28 @@ same batch size and the same number of iterations; both are compared on the same
 with PCA of that width and the mean image. Ours is the cached network of Figs 8-11
 (:func:`.mnist_model.trained_autoencoder`); N-CODE is trained here by autograd and Adam and
 cached too (:func:`trained_ncode`).
+
+:func:`compute` loads or trains both models and measures them (test errors, codes, flows,
+depths, seconds per step), :func:`numbers` names the numbers and the claims, :func:`draw`
+draws; :func:`two_autoencodes` calls the three in turn.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from .. import analysis, baselines, claims, mnist
-from ..cache import cache_path
-from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..cache import cached_fit
+from ..model import AutoencODE
 from ..ncode import NCODE, train_ncode
 from . import ncode_claims
+from .mnist_common import Numbers
 from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model, build_trainer, trained_autoencoder
 from .registry import Result, figure
 
@@ -36,6 +43,10 @@ __all__ = [
     "build_ncode",
     "trained_ncode",
     "time_to_target",
+    "TwoAutoencodesRuns",
+    "compute",
+    "numbers",
+    "draw",
     "two_autoencodes",
 ]
 
@@ -90,45 +101,39 @@ def trained_ncode(
 ) -> tuple[NCODE, dict[str, list[float]]]:
     """N-CODE trained on ``x_train`` (determined by ``params``), once; later calls load it.
 
-    The file is ``<cache>/ncode-<key>.pt``, the key from :func:`_ncode_settings` and the code
-    of :mod:`autoencode.ncode` (:func:`autoencode.cache.cache_path`).
+    Through the model store (:func:`autoencode.cache.cached_fit`): the file is
+    ``<cache>/ncode-<key>.pt`` (``cache`` default ``ae.cache_dir()``), the key from
+    :func:`_ncode_settings` and the code of :mod:`autoencode.ncode`; one process trains at a
+    time, and a file that cannot be used is moved aside and the model retrained.
     """
     from ..notebook import cache_dir
 
-    settings = _ncode_settings(params)
     name = "ncode" + ("-quick" if params.get("quick") else "")
-    path = cache_path(
-        name, settings, cache_dir() if cache is None else cache, entry="autoencode.ncode"
-    )
 
     def build() -> NCODE:
         return build_ncode(params, x_train)
 
-    model = build()
-    if path.exists():
-        try:
-            state = load_checkpoint(path)
-            model.load_state_dict(state["model"])
-            history = {k: [float(v) for v in vals] for k, vals in state["history"].items()}
-            if verbose:
-                print(f"{name}: loaded the trained model from the cache ({path.name})")
-            return model, history
-        except (CheckpointError, KeyError, RuntimeError, TypeError, AttributeError) as e:
-            print(f"{name}: unusable cache file {path.name} ({e}); retraining")
-            model = build()
-    history = train_ncode(
-        model,
-        x_train,
-        params["iterations"],
-        batch_size=params["batch_size"],
-        lr=params["ncode_lr"],
-        seed=params["seed"],
-        progress=verbose,
+    def train(model: NCODE, checkpoint: Path) -> dict[str, list[float]]:
+        return train_ncode(
+            model,
+            x_train,
+            params["iterations"],
+            batch_size=params["batch_size"],
+            lr=params["ncode_lr"],
+            seed=params["seed"],
+            progress=verbose,
+        )
+
+    run = cached_fit(
+        name,
+        _ncode_settings(params),
+        build,
+        train,
+        cache=cache_dir() if cache is None else cache,
+        entry="autoencode.ncode",
+        verbose=verbose,
     )
-    save_checkpoint(path, {"model": model.state_dict(), "history": history})
-    if verbose:
-        print(f"{name}: trained and cached ({path.name})")
-    return model, history
+    return run.model, run.history
 
 
 def time_to_target(mse: list[float], target: float, smooth: int) -> int | None:
@@ -167,17 +172,63 @@ def _seconds_per_step_ncode(params: dict[str, Any], x: torch.Tensor) -> float:
     return statistics.median(history["seconds"][1:])
 
 
-@figure(
-    "two_autoencodes",
-    notebook="two_autoencodes",
-    title="Two AutoencODEs: ours and a data-conditioned-control one (N-CODE)",
-    defaults=_defaults,
-    control={"iterations": 0},
-)
-def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
-    """Test MSE, parameters, seconds per step and to PCA's error, and reconstructions of the
-    same test digits by our AutoencODE, N-CODE (our reconstruction) and PCA."""
-    params["quick"] = quick
+# -- compute ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TwoAutoencodesRuns:
+    """What :func:`compute` trains and measures: both models, their histories, their errors
+    and codes on the test images, the depth study and the seconds per step."""
+
+    #: The data source (``params["source"]``) and its name on the page.
+    source: str
+    source_name: str
+    #: The training images (as vectors) and their labels.
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    #: The test images (as vectors) and their labels.
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    #: Our trained AutoencODE (:func:`.mnist_model.trained_autoencoder`) and its history.
+    ours: AutoencODE
+    hist_ours: dict[str, list[float]]
+    #: The trained N-CODE (:func:`trained_ncode`, in eval mode) and its history.
+    ncode: NCODE
+    hist_ncode: dict[str, list[float]]
+    #: The width of the bottleneck (ours' and N-CODE's code).
+    wb: int
+    #: Both models before training (same seeds): the negative control of the claims.
+    initial: dict[str, Any]
+    #: The reconstructions of the test images: ``"ours"``, ``"ncode"``, ``"pca"``.
+    recon: dict[str, torch.Tensor]
+    #: Test MSE of ours, N-CODE, PCA and the mean training image; of the initial models.
+    mse: dict[str, float]
+    mse_initial: dict[str, float]
+    #: :func:`.ncode_claims.code_scores` of the codes, trained and initial.
+    scores: dict[str, dict[str, float]]
+    scores_initial: dict[str, dict[str, float]]
+    #: The test images whose trajectories are measured.
+    x_flow: torch.Tensor
+    #: :func:`.ncode_claims.flow_measures`, trained and initial.
+    flows: dict[str, dict[str, float]]
+    flows_initial: dict[str, dict[str, float]]
+    #: :func:`.ncode_claims.depth_study`: model -> layers -> test MSE.
+    depth: dict[str, dict[int, float]]
+    #: Parameters: ``"ours"``, ``"ours_effective"``, ``"ncode"``, ``"pca"``.
+    n_params: dict[str, int]
+    #: Seconds per training step (measured on this machine).
+    seconds: dict[str, float]
+    #: The mini-batch errors per pixel of each model's training.
+    curves: dict[str, list[float]]
+    #: The iterations until the smoothed error reaches PCA's test error (None: never).
+    iters: dict[str, int | None]
+
+
+def _load_data(
+    params: dict[str, Any],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The first ``n_train`` training and ``n_test`` test images of ``params["source"]`` (as
+    vectors) and their labels."""
     source = params["source"]
     train_images, train_labels = mnist.load_mnist(source=source, split="train")
     test_images, test_labels = mnist.load_mnist(source=source, split="test")
@@ -185,22 +236,21 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
     y_train = train_labels[: params["n_train"]]
     x_test = mnist.to_vectors(test_images[: params["n_test"]])
     y_test = test_labels[: params["n_test"]]
-    source_name = SOURCE_NAMES.get(source, source)
-    lines = [
-        f"data: {source_name} (source={source!r}): {len(x_train):,} training and "
-        f"{len(x_test):,} test images"
-    ]
+    return x_train, y_train, x_test, y_test
 
-    run = trained_autoencoder(
-        "reset", quick=quick, verbose=progress, **{k: params[k] for k in MNIST_FULL}
-    )
-    ours, hist_ours = run.model, run.history
-    ncode, hist_ncode = trained_ncode(params, x_train, verbose=progress)
-    ncode.eval()
-    wb = ours.arch.widths[ours.arch.bottleneck]
-    if ncode.code != wb:
-        raise ValueError(f"bottlenecks differ: ours {wb}, N-CODE {ncode.code}")
 
+def _test_errors(
+    params: dict[str, Any],
+    ours: AutoencODE,
+    ncode: NCODE,
+    wb: int,
+    x_train: torch.Tensor,
+    x_test: torch.Tensor,
+) -> tuple[
+    dict[str, torch.Tensor], baselines.PCA, dict[str, float], dict[str, Any], dict[str, float]
+]:
+    """The reconstructions of the test images, PCA with ``wb`` components, the test MSEs (with
+    the mean training image's), the models before training and their test MSEs."""
     recon = {"ours": _reconstruct(ours, x_test), "ncode": _reconstruct(ncode, x_test)}
     pca = baselines.PCA(wb).fit(x_train)
     recon["pca"] = pca.reconstruct(x_test)
@@ -211,21 +261,68 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
     mse_initial = {
         k: baselines.reconstruction_mse(x_test, _reconstruct(m, x_test)) for k, m in initial.items()
     }
-    # N-CODE's other claims: classification from the codes, simpler dynamics, fewer layers
-    encoders = {"ours": ours.latent, "ncode": ncode.encode, "pca": pca.encode}
-    scores = ncode_claims.code_scores(
-        encoders, x_train, y_train, x_test, y_test, params["cluster_restarts"], params["seed"]
-    )
+    return recon, pca, mse, initial, mse_initial
+
+
+def _code_measures(
+    params: dict[str, Any],
+    encoders: dict[str, Any],
+    initial: dict[str, Any],
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """:func:`.ncode_claims.code_scores` of the codes of ``encoders`` and of the initial
+    models (PCA's the same in both: fitted, not trained); ``data``: the training and test
+    images and labels."""
+    restarts, seed = params["cluster_restarts"], params["seed"]
+    scores = ncode_claims.code_scores(encoders, *data, restarts, seed)
     scores_initial = ncode_claims.code_scores(
-        {"ours": initial["ours"].latent, "ncode": initial["ncode"].encode},
-        x_train,
-        y_train,
-        x_test,
-        y_test,
-        params["cluster_restarts"],
-        params["seed"],
+        {"ours": initial["ours"].latent, "ncode": initial["ncode"].encode}, *data, restarts, seed
     )
     scores_initial["pca"] = scores["pca"]  # fitted, not trained: the same in both
+    return scores, scores_initial
+
+
+def _training_cost(
+    params: dict[str, Any],
+    x_train: torch.Tensor,
+    histories: dict[str, dict[str, list[float]]],
+    target: float,
+) -> tuple[dict[str, float], dict[str, list[float]], dict[str, int | None]]:
+    """Seconds per step (same batch size, fresh copies, this machine), the mini-batch error
+    per pixel of each training (``histories``), and the iterations until its smoothed value
+    reaches ``target`` (PCA's test error)."""
+    sec = {
+        "ours": _seconds_per_step_ours(params, x_train),
+        "ncode": _seconds_per_step_ncode(params, x_train),
+    }
+    d = x_train.shape[1]
+    curves = {
+        "ours": [v / d for v in histories["ours"]["data"]],  # (1/N) sum |x_L - x|^2 -> per pixel
+        "ncode": list(histories["ncode"]["data"]),
+    }
+    iters = {k: time_to_target(c, target, params["smooth"]) for k, c in curves.items()}
+    return sec, curves, iters
+
+
+def compute(params: dict[str, Any], *, progress: bool = True) -> TwoAutoencodesRuns:
+    """Both models of ``params`` (ours loaded or trained by the shooting method, N-CODE by
+    autograd and Adam), measured on the test images against PCA and the mean image, with
+    their initial models, the depth study and the training cost."""
+    data = _load_data(params)
+    x_train, y_train, x_test, y_test = data
+    run = trained_autoencoder(
+        "reset", quick=params["quick"], verbose=progress, **{k: params[k] for k in MNIST_FULL}
+    )
+    ours, hist_ours = run.model, run.history
+    ncode, hist_ncode = trained_ncode(params, x_train, verbose=progress)
+    ncode.eval()
+    wb = ours.arch.widths[ours.arch.bottleneck]
+    if ncode.code != wb:
+        raise ValueError(f"bottlenecks differ: ours {wb}, N-CODE {ncode.code}")
+    recon, pca, mse, initial, mse_initial = _test_errors(params, ours, ncode, wb, x_train, x_test)
+    # N-CODE's other claims: classification from the codes, simpler dynamics, fewer layers
+    encoders = {"ours": ours.latent, "ncode": ncode.encode, "pca": pca.encode}
+    scores, scores_initial = _code_measures(params, encoders, initial, data)
     x_flow = x_test[: params["flow_images"]]
     flows = ncode_claims.flow_measures(ours, ncode, x_flow)
     flows_initial = ncode_claims.flow_measures(initial["ours"], initial["ncode"], x_flow)
@@ -238,21 +335,49 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         "ncode": sum(p.numel() for p in ncode.parameters()),
         "pca": (wb + 1) * x_train.shape[1],  # its components and its mean
     }
+    # training cost: seconds per step, and the iterations until the smoothed mini-batch error
+    # per pixel reaches PCA's test error
+    histories = {"ours": hist_ours, "ncode": hist_ncode}
+    sec, curves, iters = _training_cost(params, x_train, histories, mse["pca"])
+    return TwoAutoencodesRuns(
+        source=params["source"],
+        source_name=SOURCE_NAMES.get(params["source"], params["source"]),
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        ours=ours,
+        hist_ours=hist_ours,
+        ncode=ncode,
+        hist_ncode=hist_ncode,
+        wb=wb,
+        initial=initial,
+        recon=recon,
+        mse=mse,
+        mse_initial=mse_initial,
+        scores=scores,
+        scores_initial=scores_initial,
+        x_flow=x_flow,
+        flows=flows,
+        flows_initial=flows_initial,
+        depth=depth,
+        n_params=n_params,
+        seconds=sec,
+        curves=curves,
+        iters=iters,
+    )
 
-    # training cost: seconds per step (same batch size, fresh copies, this machine), and the
-    # iterations until the smoothed mini-batch error per pixel reaches PCA's test error
-    sec = {
-        "ours": _seconds_per_step_ours(params, x_train),
-        "ncode": _seconds_per_step_ncode(params, x_train),
-    }
-    d = x_train.shape[1]
-    curves = {
-        "ours": [v / d for v in hist_ours["data"]],  # (1/N) sum |x_L - x|^2 -> per pixel
-        "ncode": list(hist_ncode["data"]),
-    }
-    target = mse["pca"]
-    iters = {k: time_to_target(c, target, params["smooth"]) for k, c in curves.items()}
 
+# -- numbers ----------------------------------------------------------------------------------
+
+
+def _table(r: TwoAutoencodesRuns) -> list[str]:
+    """The summary's lines on the data, the test errors, parameters and training cost."""
+    mse, n_params, sec, iters, wb = r.mse, r.n_params, r.seconds, r.iters, r.wb
+    lines = [
+        f"data: {r.source_name} (source={r.source!r}): {len(r.x_train):,} training and "
+        f"{len(r.x_test):,} test images"
+    ]
     names = {"ours": "AutoencODE (ours)", "ncode": "N-CODE (our reconstr.)"}
     lines.append(
         f"{'':24}{'test MSE':>9}{'parameters':>12}{'s/step':>8}{'iter. to PCA':>14}{'s to PCA':>10}"
@@ -265,19 +390,24 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
             f"{(f'{it * sec[k]:.0f}' if it else '-'):>10}"
         )
     lines.append(f"{f'PCA, {wb} components':24}{mse['pca']:9.4f}{n_params['pca']:12,}")
-    lines.append(f"{'mean training image':24}{mse['mean']:9.4f}{d:12,}")
+    lines.append(f"{'mean training image':24}{mse['mean']:9.4f}{r.x_train.shape[1]:12,}")
     lines.append(
         f"ours: {n_params['ours']:,} stored parameters, {n_params['ours_effective']:,} of them "
         f"can reach the output; N-CODE / ours (those): "
         f"{n_params['ncode'] / n_params['ours_effective']:.2f}"
     )
+    return lines
 
+
+def _named_numbers(r: TwoAutoencodesRuns, iterations: int) -> dict[str, Any]:
+    """The page's named numbers (``nc_*``)."""
+    mse, mse_initial, n_params, sec = r.mse, r.mse_initial, r.n_params, r.seconds
     numbers: dict[str, Any] = {
-        "nc_source": source_name,
-        "nc_n_train": len(x_train),
-        "nc_n_test": len(x_test),
-        "nc_bottleneck": wb,
-        "nc_iterations": params["iterations"],
+        "nc_source": r.source_name,
+        "nc_n_train": len(r.x_train),
+        "nc_n_test": len(r.x_test),
+        "nc_bottleneck": r.wb,
+        "nc_iterations": iterations,
         "nc_mse_ours": mse["ours"],
         "nc_mse_ncode": mse["ncode"],
         "nc_mse_pca": mse["pca"],
@@ -296,23 +426,23 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         "nc_speedup_step": sec["ours"] / sec["ncode"],
     }
     for k in ("ours", "ncode", "pca"):
-        numbers[f"nc_kmeans_acc_{k}"] = scores[k]["accuracy"]
-        numbers[f"nc_nmi_{k}"] = scores[k]["nmi"]
-        numbers[f"nc_probe_{k}"] = scores[k]["probe"]
+        numbers[f"nc_kmeans_acc_{k}"] = r.scores[k]["accuracy"]
+        numbers[f"nc_nmi_{k}"] = r.scores[k]["nmi"]
+        numbers[f"nc_probe_{k}"] = r.scores[k]["probe"]
     for k in ("ours", "ncode"):
-        numbers[f"nc_kmeans_acc_{k}_initial"] = scores_initial[k]["accuracy"]
-        numbers[f"nc_probe_{k}_initial"] = scores_initial[k]["probe"]
-        numbers[f"nc_energy_{k}"] = flows[k]["energy"]
-        numbers[f"nc_energy_unit_{k}"] = flows[k]["energy_unit_time"]
-        numbers[f"nc_energy_unit_{k}_initial"] = flows_initial[k]["energy_unit_time"]
-        numbers[f"nc_rel_tv_{k}"] = flows[k]["relative_tv"]
-        numbers[f"nc_rel_tv_{k}_initial"] = flows_initial[k]["relative_tv"]
-        for L, e in depth[k].items():
+        numbers[f"nc_kmeans_acc_{k}_initial"] = r.scores_initial[k]["accuracy"]
+        numbers[f"nc_probe_{k}_initial"] = r.scores_initial[k]["probe"]
+        numbers[f"nc_energy_{k}"] = r.flows[k]["energy"]
+        numbers[f"nc_energy_unit_{k}"] = r.flows[k]["energy_unit_time"]
+        numbers[f"nc_energy_unit_{k}_initial"] = r.flows_initial[k]["energy_unit_time"]
+        numbers[f"nc_rel_tv_{k}"] = r.flows[k]["relative_tv"]
+        numbers[f"nc_rel_tv_{k}_initial"] = r.flows_initial[k]["relative_tv"]
+        for L, e in r.depth[k].items():
             numbers[f"nc_depth_mse_{k}_L{L}"] = e
-        numbers[f"nc_depth_within_{k}"] = ncode_claims.within(depth[k])
-    numbers["nc_flow_images"] = len(x_flow)
+        numbers[f"nc_depth_within_{k}"] = ncode_claims.within(r.depth[k])
+    numbers["nc_flow_images"] = len(r.x_flow)
     for k in ("ours", "ncode"):
-        it = iters[k]
+        it = r.iters[k]
         numbers[f"nc_iters_target_{k}"] = -1 if it is None else it
         numbers[f"nc_seconds_target_{k}"] = -1.0 if it is None else it * sec[k]
     beats = mse["ncode"] < mse["pca"]
@@ -322,10 +452,16 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
         if beats
         else "N-CODE does not beat PCA with the same bottleneck"
     )
-    # the claims: each model beats both baselines, and fails to before training
+    return numbers
+
+
+def _claims(r: TwoAutoencodesRuns) -> list[claims.Claim]:
+    """Each model beats both baselines (PCA; the mean image, by a factor 3), against its
+    initial model; then N-CODE's own claims (:func:`.ncode_claims.claims_of_ncode`)."""
+    mse, mse_initial = r.mse, r.mse_initial
     checks = []
     init = "initial model (before training)"
-    pca_name = f"PCA's ({wb} components)"
+    pca_name = f"PCA's ({r.wb} components)"
     for k, who in (("ours", "our AutoencODE's"), ("ncode", "N-CODE's")):
         for base, name, factor in (("pca", pca_name, 1), ("mean", "the mean image's", 3)):
             quantity = f"{who} test MSE"
@@ -336,36 +472,69 @@ def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any
             checks.append(
                 check(mse[k]).about("two_autoencodes").versus(check(mse_initial[k]), init)
             )
-    checks += ncode_claims.claims_of_ncode(scores, scores_initial, flows, flows_initial)
-    lines += ncode_claims.summary_lines(scores, scores_initial, flows, depth)
-    figures = {
-        "reconstructions": _draw_reconstructions(x_test, y_test, recon, wb),
-        "training": _draw_training(curves, sec, target, params["smooth"], wb),
+    checks += ncode_claims.claims_of_ncode(r.scores, r.scores_initial, r.flows, r.flows_initial)
+    return checks
+
+
+def numbers(r: TwoAutoencodesRuns, *, iterations: int) -> Numbers:
+    """The page's named numbers, the claims (see :func:`two_autoencodes`), the summary, and
+    the details: both models and their histories, the errors, codes, flows and depths."""
+    named = _named_numbers(r, iterations)
+    checks = _claims(r)
+    lines = _table(r) + ncode_claims.summary_lines(r.scores, r.scores_initial, r.flows, r.depth)
+    details = dict(
+        ours=r.ours,
+        ncode=r.ncode,
+        hist_ours=r.hist_ours,
+        hist_ncode=r.hist_ncode,
+        mse=r.mse,
+        mse_initial=r.mse_initial,
+        n_params=r.n_params,
+        seconds=r.seconds,
+        iters=r.iters,
+        wb=r.wb,
+        scores=r.scores,
+        scores_initial=r.scores_initial,
+        flows=r.flows,
+        flows_initial=r.flows_initial,
+        depth=r.depth,
+    )
+    return Numbers(named, checks, lines, details)
+
+
+# -- draw -------------------------------------------------------------------------------------
+
+
+def draw(r: TwoAutoencodesRuns, *, smooth: int) -> dict[str, Figure]:
+    """The reconstructions of the same test digits, and the training curves against
+    iterations and estimated time (each mean of ``smooth`` mini-batches)."""
+    return {
+        "reconstructions": _draw_reconstructions(r.x_test, r.y_test, r.recon, r.wb),
+        "training": _draw_training(r.curves, r.seconds, r.mse["pca"], smooth, r.wb),
     }
+
+
+@figure(
+    "two_autoencodes",
+    notebook="two_autoencodes",
+    title="Two AutoencODEs: ours and a data-conditioned-control one (N-CODE)",
+    defaults=_defaults,
+    control={"iterations": 0},
+)
+def two_autoencodes(*, progress: bool = True, quick: bool = False, **params: Any) -> Result:
+    """Test MSE, parameters, seconds per step and to PCA's error, and reconstructions of the
+    same test digits by our AutoencODE, N-CODE (our reconstruction) and PCA."""
+    params["quick"] = quick
+    r = compute(params, progress=progress)
+    out = numbers(r, iterations=params["iterations"])
     return Result(
         "two_autoencodes",
         params,
-        numbers=numbers,
-        figures=figures,
-        summary="\n".join(lines),
-        claims=checks,
-        details=dict(
-            ours=ours,
-            ncode=ncode,
-            hist_ours=hist_ours,
-            hist_ncode=hist_ncode,
-            mse=mse,
-            mse_initial=mse_initial,
-            n_params=n_params,
-            seconds=sec,
-            iters=iters,
-            wb=wb,
-            scores=scores,
-            scores_initial=scores_initial,
-            flows=flows,
-            flows_initial=flows_initial,
-            depth=depth,
-        ),
+        numbers=out.numbers,
+        figures=draw(r, smooth=params["smooth"]),
+        summary="\n".join(out.summary),
+        claims=out.claims,
+        details=out.details,
     )
 
 

@@ -90,9 +90,9 @@ class Result:
             json.dumps(
                 {
                     "figure": self.name,
-                    "parameters": _jsonable(self.parameters),
-                    "numbers": _jsonable(self.numbers),
-                    "claims": [_jsonable(vars(c)) for c in self.claims],
+                    "parameters": jsonable(self.parameters),
+                    "numbers": jsonable(self.numbers),
+                    "claims": [jsonable(vars(c)) for c in self.claims],
                 },
                 indent=2,
             )
@@ -102,11 +102,11 @@ class Result:
         return written
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
+        return {str(k): jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
+        return [jsonable(x) for x in v]
     if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # numpy / torch scalars
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
