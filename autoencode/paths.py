@@ -37,7 +37,7 @@ __all__ = [
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 #: The command that obtains the full MNIST set with any installation of the library.
-FETCH_FULL_PYTHON = 'python -c "import autoencode.mnist as m; m.fetch_full()"'
+FETCH_FULL_PYTHON = 'python -c "import autoencode.data.mnist as m; m.fetch_full()"'
 
 
 def _project_root(package_dir: Path) -> Path | None:

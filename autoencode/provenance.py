@@ -98,7 +98,7 @@ def _changed_code(top: Path, modules: list[Path] | None = None) -> list[str]:
 
 
 def _mnist(params: Mapping[str, Any]) -> str:
-    from . import mnist
+    from .data import mnist
 
     if params.get("source", "full") == "subset":
         return (
@@ -115,7 +115,7 @@ def data_source(figure: str, params: Mapping[str, Any]) -> str:
     """The data figure ``figure`` is computed from, with ``params`` (seeded sets name the
     seed)."""
     seed = params.get("seed")
-    clusters = f"two Gaussian clusters drawn with seed {seed} (autoencode.datasets.two_clusters)"
+    clusters = f"two Gaussian clusters drawn with seed {seed} (autoencode.data.toy2d.two_clusters)"
     sources = {
         "fig01_03": lambda: "none (drawings of the architectures)",
         "fig07": lambda: "none (a drawing of the MNIST architecture)",
@@ -123,11 +123,11 @@ def data_source(figure: str, params: Mapping[str, Any]) -> str:
         "fig05": lambda: clusters,
         "deep_limit": lambda: clusters,
         "fig06": lambda: (
-            f"points on a sine curve drawn with seed {seed} (autoencode.datasets.sine_curve)"
+            f"points on a sine curve drawn with seed {seed} (autoencode.data.toy2d.sine_curve)"
         ),
         "neurode": lambda: (
             f"truncated Gaussians drawn with seed {seed} "
-            "(autoencode.datasets.truncated_gaussians), and two clusters"
+            "(autoencode.data.toy2d.truncated_gaussians), and two clusters"
         ),
         "local_convexity": lambda: f"{clusters}; {_mnist({'source': 'full'})}",
     }

@@ -30,8 +30,8 @@ TARGETS_MS = {"ours (adam)": 1.0, "ours (gradient)": 0.9}
 
 
 def problem():
-    x, labels = ae.datasets.two_clusters(200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(200, seed=0)
+    y = ae.data.class_targets(labels)
     arch = ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1])
     return ae.AutoencODE(arch, T=5.0, seed=0), x, y
 

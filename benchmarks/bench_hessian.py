@@ -25,8 +25,8 @@ import autoencode as ae
 
 
 def table1():
-    x, labels = ae.datasets.two_clusters(200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(200, seed=0)
+    y = ae.data.class_targets(labels)
     arch = ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1])
     return ae.AutoencODE(arch, T=5.0, seed=0), x, y
 

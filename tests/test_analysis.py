@@ -40,7 +40,7 @@ def test_latent_means_of_two_separated_clusters_differ():
     with torch.no_grad():  # the identity flow: the latent is the first coordinate
         for w in m.weights:
             w.zero_()
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
+    x, labels = ae.data.two_clusters(n=200, seed=0)
     st = analysis.latent_means(m, x, labels)
     assert st.mean.shape == (2, 1) and st.std.shape == (2, 1)
     assert st.classes.tolist() == [0, 1] and st.count.tolist() == [100, 100]
@@ -156,7 +156,7 @@ def test_effective_parameters_count_what_reaches_the_output():
     """Compact storage keeps a w_k x w_k block per layer; only r_k rows x n_k columns (and r_k
     biases) of it can reach the output. The MNIST profile: 2,428,384 of 3,253,296 stored."""
     arch = ae.Architecture.from_phases(
-        [784, 392, 196, 64, 32, 32, 64, 196, 392, 784], L=20, order=ae.mnist.centre_out_order()
+        [784, 392, 196, 64, 32, 32, 64, 196, 392, 784], L=20, order=ae.centre_out_order()
     )
     m = ae.AutoencODE(arch, T=5.0)
     assert sum(p.numel() for p in m.parameters()) == 3_253_296
@@ -272,7 +272,7 @@ def _model_2d(order=(0, 1), L=6, off_mode="reset", seed=0):
 
 
 def _clusters(n=12):
-    return ae.datasets.two_clusters(n=n, seed=0)
+    return ae.data.two_clusters(n=n, seed=0)
 
 
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)])

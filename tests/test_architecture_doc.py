@@ -65,8 +65,8 @@ def test_the_template_rule_trains_through_the_table(monkeypatch):
     namespace = dict(vars(rules))
     exec(compile(_rule_template(), str(DOC), "exec"), namespace)
     assert "sign" in rules.RULES
-    x, labels = ae.datasets.two_clusters(40, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(40, seed=0)
+    y = ae.data.class_targets(labels)
     arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[0, 1])
     trainer = ae.ShootingTrainer(
         ae.AutoencODE(arch, seed=0), update="sign", lr=0.01, progress=False

@@ -20,9 +20,9 @@ from autoencode import (
     CheckpointError,
     ShootingTrainer,
     cache,
-    datasets,
 )
 from autoencode.checkpoint import CheckpointMismatch
+from autoencode.data import toy2d as datasets
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")

@@ -22,8 +22,8 @@ ENTRY = "training"
 
 
 def problem(n=40):
-    x, labels = ae.datasets.two_clusters(n=n, seed=0)
-    return x, ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=n, seed=0)
+    return x, ae.data.class_targets(labels)
 
 
 class Stop(Exception):
@@ -208,7 +208,8 @@ def test_the_mnist_model_hashes_its_training_code_only():
         "architecture.py",
         "activations.py",
         "checkpoint.py",
-        "mnist.py",
+        "data/mnist/__init__.py",
+        "data/mnist/full.py",
         "cache.py",
     } <= hashed
     assert (

@@ -69,7 +69,7 @@ def test_a_trainer_checkpoint_records_its_settings_and_a_finite_cost(tmp_path):
     import autoencode as ae
     from autoencode.checkpoint import CheckpointMismatch
 
-    x, labels = ae.datasets.two_clusters(20, seed=0)
+    x, labels = ae.data.two_clusters(20, seed=0)
     path = tmp_path / "run.pt"
     model = ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=4, order=[1, 0]), T=2.0)
     ae.ShootingTrainer(
@@ -81,7 +81,7 @@ def test_a_trainer_checkpoint_records_its_settings_and_a_finite_cost(tmp_path):
         seed=3,
         progress=False,
         checkpoint=path,
-    ).fit(x, ae.datasets.class_targets(labels), 3)
+    ).fit(x, ae.data.class_targets(labels), 3)
     state = load_checkpoint(path)
     assert state["format"] == "autoencode-trainer-2" and math.isfinite(state["cost"])
     cfg = state["config"]

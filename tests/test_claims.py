@@ -18,7 +18,7 @@ from autoencode.experiments.mnist_model import MNIST_FULL
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
 
-TARGETS = torch.tensor(ae.datasets.DEFAULT_TARGETS)
+TARGETS = torch.tensor(ae.data.DEFAULT_TARGETS)
 
 
 def initial_2d(order, L, seed=0):
@@ -28,7 +28,7 @@ def initial_2d(order, L, seed=0):
 
 @pytest.fixture(scope="module")
 def clusters_test(on_device):
-    return ae.datasets.two_clusters(n=1000, seed=1)  # the held-out points of Figs 4-5
+    return ae.data.two_clusters(n=1000, seed=1)  # the held-out points of Figs 4-5
 
 
 # -- Fig 4 and Table 1 --------------------------------------------------------------
@@ -41,15 +41,15 @@ def test_fig4_claim_fails_on_the_initial_model(clusters_test, seed):
     with torch.no_grad():
         xL = model(x)
     # nearest-target accuracy is 1.0 here: that is why it is not the claim
-    assert ae.datasets.accuracy(xL, labels) > 0.99
+    assert ae.data.accuracy(xL, labels) > 0.99
     assert not claims.reach_targets(xL, labels, TARGETS)  # no point within 0.5
 
 
 def test_fig4_cost_and_method_claims_fail_on_the_initial_model():
     """notebooks/fig04: the cost below J_init / 50 and the shooting cost within a factor 2 of
     Adam's (0.012), both on the initial model (J_init = 1.70)."""
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=200, seed=0)
+    y = ae.data.class_targets(labels)
     with torch.no_grad():
         J0 = float(initial_2d([0, 1], L=20).cost(x, y, 1e-3)[0])
     assert not claims.beats_baseline(J0, J0, "the initial cost", 50, "training cost J")
@@ -60,8 +60,8 @@ def test_fig4_cost_and_method_claims_fail_on_the_initial_model():
 def test_table1_claims_fail_on_the_initial_model():
     """notebooks/fig04, Table 1: the data term's Hessian at the initial weights is indefinite
     (-0.75), and the initial weights lie outside the convex region around the minimiser."""
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=200, seed=0)
+    y = ae.data.class_targets(labels)
     model = initial_2d([0, 1], L=20)
     data = ae.hessian_spectrum(model, x, y, lam=0.0, method="dense")
     assert data.min < -0.5
@@ -94,8 +94,8 @@ def test_fig5_claims_fail_on_the_initial_model(clusters_test, L):
 
 
 def test_fig6_claims_fail_on_the_initial_model():
-    x = ae.datasets.sine_curve(200, seed=0, amplitude=0.6)
-    x_test = ae.datasets.sine_curve(500, seed=1, amplitude=0.6)
+    x = ae.data.sine_curve(200, seed=0, amplitude=0.6)
+    x_test = ae.data.sine_curve(500, seed=1, amplitude=0.6)
     model = initial_2d([0, 1], L=20)
     alt = initial_2d([1, 0], L=20)
     pca = ae.baselines.PCA(1).fit(x)
@@ -116,7 +116,7 @@ def test_fig6_position_claim_fails_on_zero_weights():
     back; the zero-weight network returns (x1, 0), off the sine arc."""
     from autoencode.experiments.fig06 import FIG06_RADIUS
 
-    x_test = ae.datasets.sine_curve(500, seed=1, amplitude=0.6)
+    x_test = ae.data.sine_curve(500, seed=1, amplitude=0.6)
     model = initial_2d([0, 1], L=20)
     with torch.no_grad():
         for p in model.parameters():
@@ -145,9 +145,9 @@ def mnist_initial(on_device):
     them by a wide margin (values below)."""
     p = MNIST_FULL
     assert p["source"] == "full"
-    train, _ = ae.mnist.load_mnist(source=p["source"], split="train")
-    test, labels = ae.mnist.load_mnist(source=p["source"], split="test")
-    arch = ae.Architecture.from_phases(p["widths"], L=p["L"], order=ae.mnist.centre_out_order())
+    train, _ = ae.data.mnist.load_mnist(source=p["source"], split="train")
+    test, labels = ae.data.mnist.load_mnist(source=p["source"], split="test")
+    arch = ae.Architecture.from_phases(p["widths"], L=p["L"], order=ae.centre_out_order())
     models = {
         mode: ae.AutoencODE(
             arch,
@@ -162,8 +162,8 @@ def mnist_initial(on_device):
     n_train, n_test = min(p["n_train"], MNIST_TRAIN_USED), MNIST_TEST_USED
     return (
         models,
-        ae.mnist.to_vectors(train[:n_train]),
-        ae.mnist.to_vectors(test[:n_test]),
+        ae.data.mnist.to_vectors(train[:n_train]),
+        ae.data.mnist.to_vectors(test[:n_test]),
         labels[:n_test],
     )
 
@@ -215,7 +215,7 @@ def test_fig10_no_leak_check_fails_on_a_leak_that_off_mode_does_not_set(mnist_in
     arch = models["reset"].arch
     p = MNIST_FULL
     leaky_arch = ae.Architecture.from_phases(
-        leaky_widths(p["widths"]), L=p["L"], order=ae.mnist.centre_out_order()
+        leaky_widths(p["widths"]), L=p["L"], order=ae.centre_out_order()
     )
     leaky = ae.AutoencODE(
         leaky_arch,
@@ -282,8 +282,8 @@ def test_deep_limit_claims_fail_on_independent_untrained_controls():
     gaps of order one that do not decay. Each of the three checks fails there on its own."""
     from autoencode.experiments import deep_limit as dl
 
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=200, seed=0)
+    y = ae.data.class_targets(labels)
     Ls = [10, 20, 40, 80, 160]
     t = dl.deep_limit(Ls, x, y, T=5.0, lam=0.1, seed=0, max_evaluations=0, independent=True).table
     assert (t.distance.iloc[:-1] > 1).all()  # 4.3, 2.5, 2.8, 3.5: not degenerate
@@ -300,8 +300,8 @@ def test_deep_limit_shared_initial_control_is_a_degenerate_control():
     distances are all zero and the cost gaps shrink without any training."""
     from autoencode.experiments import deep_limit as dl
 
-    x, labels = ae.datasets.two_clusters(n=200, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=200, seed=0)
+    y = ae.data.class_targets(labels)
     t = dl.deep_limit([10, 20, 40], x, y, T=5.0, lam=0.1, max_evaluations=0).table
     assert (t.distance == 0).all()
     _, controls, _ = claims.deep_limit_converges([10, 20, 40], t.distance, t.cost_gap, [1, 1, 1], 1)

@@ -49,8 +49,8 @@ def test_step_is_stable():
 
 def small_problem():
     arch = ae.Architecture.from_phases([2, 1, 2], L=6, order=[0, 1])
-    x, labels = ae.datasets.two_clusters(n=20, seed=0)
-    return (lambda: ae.AutoencODE(arch, T=2.0, seed=0)), x, ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=20, seed=0)
+    return (lambda: ae.AutoencODE(arch, T=2.0, seed=0)), x, ae.data.class_targets(labels)
 
 
 def test_convexity_map_matches_the_dense_spectrum():
@@ -85,8 +85,8 @@ def test_fig04_problem_builds_the_same_initial_model_every_time():
     assert a is not b and all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert a.arch == ae.Architecture.from_phases([2, 1, 2], L=20, order=[0, 1]) and a.T == 5.0
     assert x.shape == (30, 2) and y.shape == (30, 2)
-    x0, labels = ae.datasets.two_clusters(n=30, seed=0)
-    assert torch.equal(x, x0) and torch.equal(y, ae.datasets.class_targets(labels))
+    x0, labels = ae.data.two_clusters(n=30, seed=0)
+    assert torch.equal(x, x0) and torch.equal(y, ae.data.class_targets(labels))
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from autoencode import datasets
+from autoencode.data import toy2d as datasets
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")

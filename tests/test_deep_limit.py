@@ -44,8 +44,8 @@ def test_fitted_rate_of_a_power_law():
 
 
 def test_train_to_convergence_reaches_the_l2_gradient_tolerance():
-    x, labels = ae.datasets.two_clusters(n=40, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=40, seed=0)
+    y = ae.data.class_targets(labels)
     model = dl.set_control(ae.AutoencODE(dl.architecture(10), T=5.0).double(), dl.initial_control())
     info = dl.train_to_convergence(model, x, y, lam=0.1, gtol=1e-6)
     assert info["converged"] and info["grad_norm"] <= 1e-6
@@ -59,8 +59,8 @@ def test_train_to_convergence_reaches_the_l2_gradient_tolerance():
 
 
 def test_deep_limit_table():
-    x, labels = ae.datasets.two_clusters(n=40, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=40, seed=0)
+    y = ae.data.class_targets(labels)
     run = dl.deep_limit([10, 20], x, y, T=5.0, lam=0.1, gtol=1e-6)
     t = run.table
     assert list(t.L) == [10, 20] and t.converged.all()

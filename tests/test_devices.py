@@ -204,18 +204,18 @@ def test_a_model_built_on_a_device_is_there_with_the_same_initial_weights(layout
 
 
 def test_data_sets_and_mnist_vectors_take_device_and_dtype():
-    x, labels = ae.datasets.two_clusters(20, seed=1, dtype=F64)
-    x32, _ = ae.datasets.two_clusters(20, seed=1)
+    x, labels = ae.data.two_clusters(20, seed=1, dtype=F64)
+    x32, _ = ae.data.two_clusters(20, seed=1)
     assert x.dtype == F64 and torch.equal(x, x32.double())  # the same draw
-    assert ae.datasets.two_clusters(20, device="meta")[0].device.type == "meta"
-    assert ae.datasets.sine_curve(10, device="meta", dtype=F64).dtype == F64
-    g, lab = ae.datasets.truncated_gaussians(5, dtype=F64, device="meta")
+    assert ae.data.two_clusters(20, device="meta")[0].device.type == "meta"
+    assert ae.data.sine_curve(10, device="meta", dtype=F64).dtype == F64
+    g, lab = ae.data.truncated_gaussians(5, dtype=F64, device="meta")
     assert g.device.type == lab.device.type == "meta" and g.dtype == F64
-    assert ae.datasets.class_targets(labels, dtype=F64).dtype == F64
+    assert ae.data.class_targets(labels, dtype=F64).dtype == F64
     images = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
-    v = ae.mnist.to_vectors(images, dtype=F64)
+    v = ae.data.mnist.to_vectors(images, dtype=F64)
     assert v.dtype == F64 and torch.equal(v, images.reshape(3, -1).double() / 255)
-    assert ae.mnist.to_vectors(images, device="meta").device.type == "meta"
+    assert ae.data.mnist.to_vectors(images, device="meta").device.type == "meta"
 
 
 # -- float64 end to end ----------------------------------------------------------------------
@@ -390,13 +390,13 @@ CPU_ON_PURPOSE = {
     "architecture.py": "an Architecture is a description: its masks live on the CPU, the model "
     "copies them to its own device",
     "model.py": "the initial weights are drawn from a seeded CPU generator, then moved",
-    "datasets.py": "the data sets are drawn from seeded CPU generators, then moved",
+    "data/toy2d.py": "the data sets are drawn from seeded CPU generators, then moved",
     "ncode.py": "N-CODE's initial weights and batch orders: seeded CPU draws",
     "analysis.py": "Delta's probes and jacobian_rank's input: seeded CPU draws, then moved",
     "training/loop.py": "the mini-batch order: a seeded CPU draw",
     "training/state.py": "the data's fingerprint hashes its bytes on the CPU",
     "hessian.py": "scipy's Lanczos works on NumPy vectors",
-    "mnist.py": "the stratified split is computed by NumPy",
+    "data/mnist/__init__.py": "the stratified split is computed by NumPy",
     "checkpoint.py": "a file loads on the CPU, then into the model wherever it is",
     "plotting/panels.py": "matplotlib draws NumPy arrays",
     "experiments/registry.py": "the book's device, every figure's default",

@@ -121,7 +121,7 @@ def test_network_truncates_wide_layers_and_writes_the_width():
 
 
 def test_pixel_phases_one_grid_per_segment_green_is_inactive():
-    from autoencode.mnist import centre_out_order
+    from autoencode import centre_out_order
 
     arch = ae.Architecture.from_phases([784, 392, 32, 392, 784], L=10, order=centre_out_order())
     axes = dg.draw_pixel_phases(None, arch)

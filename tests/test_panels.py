@@ -18,7 +18,7 @@ def _model(order=(0, 1), L=6):
 
 
 def _data(n=12):
-    x, labels = ae.datasets.two_clusters(n=n, seed=0)
+    x, labels = ae.data.two_clusters(n=n, seed=0)
     return x, labels
 
 
@@ -29,7 +29,7 @@ def test_plot_helpers_draw_in_class_colours():
     assert panels.plot_classes(ax, x, labels, label="data") is ax
     panels.plot_classes(ax, x, labels, hollow=True, label="class {c}")
     panels.plot_trajectories(ax, model.trajectory(x).detach(), labels)
-    panels.plot_targets(ax, ae.datasets.DEFAULT_TARGETS)
+    panels.plot_targets(ax, ae.data.DEFAULT_TARGETS)
     scatters = ax.collections
     assert len(scatters) == 2 + 2 + 2  # two classes twice, two targets
     first = scatters[0].get_facecolor()[0][:3]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import autoencode as ae
-from autoencode import mnist, notebook, paths, reproduction
+from autoencode import notebook, paths, reproduction
+from autoencode.data import mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = ("AUTOENCODE_CACHE", "AUTOENCODE_DATA")
@@ -96,7 +97,7 @@ def test_outside_a_checkout_the_mnist_hint_is_the_python_call(installed):
     message = str(info.value)
     assert "make" not in message and paths.FETCH_FULL_PYTHON in message
     assert str(mnist.full_path()) in message
-    assert "make" not in mnist._refetch_hint() and "fetch_full()" in mnist._refetch_hint()
+    assert "make" not in mnist.full.refetch_hint() and "fetch_full()" in mnist.full.refetch_hint()
 
 
 def test_inside_the_checkout_the_mnist_hint_is_make_install(monkeypatch, tmp_path):

@@ -20,8 +20,8 @@ FIGURES = ("fig04", "fig05", "fig06")
 
 
 def _problem(n=16):
-    x, labels = ae.datasets.two_clusters(n=n, seed=0)
-    return x, ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=n, seed=0)
+    return x, ae.data.class_targets(labels)
 
 
 def _make_model():
@@ -95,12 +95,12 @@ def test_compare_gives_callbacks_to_the_named_run_only():
 
 def test_two_clusters_problem():
     p = common.two_clusters_problem(20, 30, seed=3)
-    x, labels = ae.datasets.two_clusters(n=20, seed=3)
+    x, labels = ae.data.two_clusters(n=20, seed=3)
     assert torch.equal(p["x"], x) and torch.equal(p["labels"], labels)
     assert p["x_test"].shape == (30, 2) and not torch.equal(p["x_test"][:20], x)  # seed + 1
-    torch.testing.assert_close(p["y"], ae.datasets.class_targets(labels))
-    torch.testing.assert_close(p["y_test"], ae.datasets.class_targets(p["labels_test"]))
-    assert p["targets"].tolist() == [list(t) for t in ae.datasets.DEFAULT_TARGETS]
+    torch.testing.assert_close(p["y"], ae.data.class_targets(labels))
+    torch.testing.assert_close(p["y_test"], ae.data.class_targets(p["labels_test"]))
+    assert p["targets"].tolist() == [list(t) for t in ae.data.DEFAULT_TARGETS]
 
 
 @pytest.mark.parametrize("name", FIGURES)

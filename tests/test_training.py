@@ -18,8 +18,8 @@ pytestmark = pytest.mark.usefixtures("on_device")
 
 @pytest.fixture(scope="module")
 def clusters(on_device):
-    x, labels = ae.datasets.two_clusters(60, seed=0)
-    return x, ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(60, seed=0)
+    return x, ae.data.class_targets(labels)
 
 
 def fig4_model(seed=0, dtype=None):

@@ -38,10 +38,10 @@ SCRIPT = textwrap.dedent(
     assert Path(ae.__file__).resolve().is_relative_to(site), (ae.__file__, str(site))
     assert paths.checkout_root() is None, paths.checkout_root()
     assert "make" not in paths.fetch_full_command(), paths.fetch_full_command()
-    print("DATA", ae.mnist.data_dir())
+    print("DATA", ae.data.mnist.data_dir())
 
-    x, labels = ae.datasets.two_clusters(n=20, seed=0)
-    y = ae.datasets.class_targets(labels)
+    x, labels = ae.data.two_clusters(n=20, seed=0)
+    y = ae.data.class_targets(labels)
 
     def build():
         return ae.AutoencODE(ae.Architecture.from_phases([2, 1, 2], L=4), T=1.0, seed=0)
@@ -60,7 +60,7 @@ SCRIPT = textwrap.dedent(
     print("FIGURE", result.name, len(result.figures))
     plt.close("all")
 
-    images, labels = ae.mnist.load_mnist(source="subset", split="train")
+    images, labels = ae.data.mnist.load_mnist(source="subset", split="train")
     print("SUBSET", tuple(images.shape), len(labels))
     """
 )

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
-from .. import datasets
 from ..architecture import Architecture
+from ..data import toy2d
 from ..model import AutoencODE
 from ..plotting import panels
 from ..training import AdamTrainer, ShootingTrainer, Trainer
@@ -141,19 +141,19 @@ def model_maker(arch: Architecture, T: float, seed: int = 0) -> Callable[[], Aut
 
 def two_clusters_problem(n_train: int, n_test: int | None, seed: int) -> dict[str, torch.Tensor]:
     """The data of Figs 4 and 5: training set (``seed``) and test set (``seed + 1``; none
-    when ``n_test`` is None) of :func:`~autoencode.datasets.two_clusters`, their class
+    when ``n_test`` is None) of :func:`~autoencode.data.toy2d.two_clusters`, their class
     targets and the target points: a dict with x, labels, y, x_test, labels_test, y_test,
     targets."""
-    x, labels = datasets.two_clusters(n=n_train, seed=seed)
+    x, labels = toy2d.two_clusters(n=n_train, seed=seed)
     p = dict(
         x=x,
         labels=labels,
-        y=datasets.class_targets(labels),
-        targets=torch.tensor(datasets.DEFAULT_TARGETS),
+        y=toy2d.class_targets(labels),
+        targets=torch.tensor(toy2d.DEFAULT_TARGETS),
     )
     if n_test is not None:
-        x_test, labels_test = datasets.two_clusters(n=n_test, seed=seed + 1)
-        p.update(x_test=x_test, labels_test=labels_test, y_test=datasets.class_targets(labels_test))
+        x_test, labels_test = toy2d.two_clusters(n=n_test, seed=seed + 1)
+        p.update(x_test=x_test, labels_test=labels_test, y_test=toy2d.class_targets(labels_test))
     return p
 
 

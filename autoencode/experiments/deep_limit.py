@@ -416,11 +416,11 @@ def _compute(
     table of the claims' negative control (``control``) and the summary's lines (``lines``)."""
     import time
 
-    from .. import datasets
+    from .. import data
     from ..hessian import hessian_spectrum
 
-    x, labels = datasets.two_clusters(n=n_train, seed=seed)
-    y = datasets.class_targets(labels)
+    x, labels = data.two_clusters(n=n_train, seed=seed)
+    y = data.class_targets(labels)
     t0 = time.perf_counter()
     opts: dict[str, Any] = dict(
         seed=seed, gtol=gtol, max_evaluations=max_evaluations, independent=independent_theta0

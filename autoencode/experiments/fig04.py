@@ -9,7 +9,7 @@ and the locally convex region around the minimiser each run heads for.
 The paper's are the task as its caption states it (classification with a natural turn-off)
 and the architecture 2 -> 1 -> 2, L = 20. Ours (the paper's data, targets, hyper-parameters
 and Table 1's numbers are not in what we hold): the data set and targets
-(:mod:`autoencode.datasets`), T, lambda, the update rule, step sizes and iteration counts
+(:mod:`autoencode.data.toy2d`), T, lambda, the update rule, step sizes and iteration counts
 (the figure's ``defaults``), the Adam baseline and the measures (accuracy by nearest target).
 
 :func:`compute` trains, :func:`numbers` measures the trained models and names the numbers and
@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import analysis, datasets
+from .. import analysis
+from ..data import toy2d
 from ..hessian import HessianLogger, flat_parameters, tikhonov_shift
 from ..model import AutoencODE
 from ..plotting import diagrams, panels
@@ -206,7 +207,7 @@ def _measure(r: Fig04Runs, lam: float) -> tuple[dict[str, Any], list[str]]:
         f"trained parameters: {count_parameters(initial)}",
     ]
     with torch.no_grad():
-        acc_init = datasets.accuracy(initial(x_test), labels_test)
+        acc_init = toy2d.accuracy(initial(x_test), labels_test)
         J_init = float(initial.cost(x, y, lam)[0])
         results = {}
         for name, tr in r.runs.items():
@@ -216,10 +217,10 @@ def _measure(r: Fig04Runs, lam: float) -> tuple[dict[str, Any], list[str]]:
                 data=J["data"],
                 reg=J["reg"],
                 test_data=float(tr.model.data_loss(tr.model(x_test), y_test)),
-                acc=datasets.accuracy(tr.model(x_test), labels_test),
+                acc=toy2d.accuracy(tr.model(x_test), labels_test),
             )
         final = {name: tr.model(x_test) for name, tr in r.runs.items()}
-        acc_large = datasets.accuracy(r.large.model(x_test), labels_test)
+        acc_large = toy2d.accuracy(r.large.model(x_test), labels_test)
     lines.append(f"at initialisation: J = {J_init:.3f}, test accuracy = {acc_init:.3f}")
     lines.append(
         f"{'method':<10}{'J':>8}{'data':>8}{'lam*reg':>9}{'test data':>11}{'test accuracy':>15}"

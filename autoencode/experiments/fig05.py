@@ -8,7 +8,7 @@ initial weights.
 
 The paper's are the task as its caption states it and the architecture 2 -> 1 -> 2, L = 40.
 Ours (the paper's data, targets and hyper-parameters are not in what we hold): the data set
-and targets (:mod:`autoencode.datasets`), T, lambda, the update rule, step sizes and iteration
+and targets (:mod:`autoencode.data.toy2d`), T, lambda, the update rule, step sizes and iteration
 counts (the figure's ``defaults``), the Adam baseline and the measures (accuracy by nearest
 target, class gap).
 
@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import analysis, datasets
+from .. import analysis
 from ..architecture import Architecture, Segment
+from ..data import toy2d
 from ..model import AutoencODE
 from ..plotting import panels
 from ..training import Trainer
@@ -135,7 +136,7 @@ def _measure(r: Fig05Runs, lam: float) -> tuple[dict[tuple[int, str], dict[str, 
     summary = {}
     with torch.no_grad():
         for depth in r.archs:
-            acc0 = datasets.accuracy(r.initial[depth](x_test), labels_test)
+            acc0 = toy2d.accuracy(r.initial[depth](x_test), labels_test)
             J0 = float(r.initial[depth].cost(x, y, lam)[0])
             lines.append(
                 f"L = {depth}: at initialisation, J = {J0:.3f}, test accuracy = {acc0:.3f}"
@@ -143,7 +144,7 @@ def _measure(r: Fig05Runs, lam: float) -> tuple[dict[tuple[int, str], dict[str, 
             for kind in ("shooting", "Adam"):
                 model = r.runs[depth, kind].model
                 J, data, _reg = (float(v) for v in model.cost(x, y, lam))
-                acc = datasets.accuracy(model(x_test), labels_test)
+                acc = toy2d.accuracy(model(x_test), labels_test)
                 gap = analysis.separation(model, x_test, labels_test)
                 summary[depth, kind] = dict(J=J, data=data, acc=acc, gap=gap, acc0=acc0, J0=J0)
                 lines.append(

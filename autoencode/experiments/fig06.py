@@ -7,7 +7,7 @@ the other turn-off (x2 kept, shooting with the ``adam`` update).
 
 The paper's are the task as its caption states it (a 2D reconstruction) and the architecture
 2 -> 1 -> 2, L = 20. Ours (the paper's data and hyper-parameters are not in what we hold): the
-curve (:func:`autoencode.datasets.sine_curve`), T, lambda, the update rules, step sizes and
+curve (:func:`autoencode.data.toy2d.sine_curve`), T, lambda, the update rules, step sizes and
 iteration counts (the figure's ``defaults``), the Adam and PCA baselines and the measures
 (test error, Spearman's rho of the latent value against the position along the curve).
 
@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .. import analysis, datasets
+from .. import analysis
 from ..architecture import Architecture
 from ..baselines import PCA, reconstruction_mse
+from ..data import toy2d
 from ..model import AutoencODE
 from ..plotting import style
 from ..training import Trainer
@@ -114,8 +115,8 @@ def compute(
 ) -> Fig06Runs:
     """The curve's points, the three runs on ours from the same initial weights, the run on the
     alternative architecture, and PCA."""
-    x = datasets.sine_curve(n_train, seed=seed, amplitude=amplitude, noise=noise)
-    x_test = datasets.sine_curve(n_test, seed=seed + 1, amplitude=amplitude, noise=noise)
+    x = toy2d.sine_curve(n_train, seed=seed, amplitude=amplitude, noise=noise)
+    x_test = toy2d.sine_curve(n_test, seed=seed + 1, amplitude=amplitude, noise=noise)
     t_test = x_test[:, 0]  # the curve parameter t (noise = 0)
     arch = Architecture.from_phases([2, 1, 2], L=L)  # keeps component 1
     arch_alt = Architecture.from_phases([2, 1, 2], L=L, order=[1, 0])  # keeps component 2

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .. import claims, mnist
-from ..architecture import Architecture, Segment
+from .. import claims
+from ..architecture import Architecture, Segment, centre_out_order
 from ..plotting import diagrams
 from ..plotting.style import phase_colour
 from .mnist_common import Numbers
@@ -53,7 +53,7 @@ class Fig07Layout:
 def compute(*, widths: Sequence[int], L: int, side: int) -> Fig07Layout:
     """The architecture of the width profile ``widths`` over ``L`` layers, the pixels of a
     ``side`` x ``side`` image kept active from the centre out."""
-    arch = Architecture.from_phases(widths, L=L, order=mnist.centre_out_order(side))
+    arch = Architecture.from_phases(widths, L=L, order=centre_out_order(side))
     return Fig07Layout(arch, arch.segments())
 
 
@@ -74,7 +74,7 @@ def numbers(r: Fig07Layout, *, L: int, side: int) -> Numbers:
     }
     # a drawing: nothing to reproduce, only sanity checks of what is drawn (true by construction
     # of the profile), reported and never counted as evidence
-    order = mnist.centre_out_order(side)
+    order = centre_out_order(side)
     nested = all(
         bool((a <= c).all()) or bool((c <= a).all())
         for a, c in zip(arch.masks[:-1], arch.masks[1:])

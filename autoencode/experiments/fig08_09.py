@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .. import analysis, baselines, claims, mnist
+from .. import analysis, baselines, claims
+from ..data import mnist
 from ..model import AutoencODE
 from ..plotting.style import class_colour
 from .mnist_common import MnistData, Numbers, mnist_defaults, trained_models, training_settings

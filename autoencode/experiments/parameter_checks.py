@@ -230,7 +230,7 @@ def _fig07(p: Mapping[str, Any], given: Collection[str]) -> list[Problem]:
 
 def _mnist_sizes() -> dict[str, tuple[int, int]]:
     """Training and test images of each source of the MNIST figures."""
-    from .. import mnist
+    from ..data import mnist
 
     per_class_test = round(mnist.SUBSET_TEST_FRACTION * mnist.SUBSET_PER_CLASS)
     subset_test = per_class_test * (mnist.SUBSET_SIZE // mnist.SUBSET_PER_CLASS)
@@ -248,7 +248,7 @@ def _mnist(pca: bool = True, leaky: bool = False, depth_study: bool = False) -> 
     ``depth_study``: ``ours_Ls`` are depths of the same profile."""
 
     def checks(p: Mapping[str, Any], given: Collection[str]) -> list[Problem]:
-        from .. import mnist
+        from ..data import mnist
 
         pixels = mnist.SIDE * mnist.SIDE
         widths = list(p["widths"])

@@ -513,7 +513,7 @@ def draw_pixel_phases(
     """One side x side grid per constant-width segment: active pixels light, inactive ones green.
 
     Component j of the state is pixel (j // side, j % side) (row-major, as
-    :func:`autoencode.mnist.to_vectors`). The paper's Fig 7 caption: "The
+    :func:`autoencode.data.mnist.to_vectors`). The paper's Fig 7 caption: "The
     inactive nodes are marked in green."
 
     Parameters

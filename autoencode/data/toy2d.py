@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import torch
 
-from .devices import resolve_device, resolve_dtype
+from ..devices import resolve_device, resolve_dtype
 
 __all__ = [
     "two_clusters",
