@@ -8,13 +8,12 @@ drawing helpers.
   data of Figs 4 and 5, the Fig 4 problem also that of the local-convexity chapter
   (:mod:`.convexity`);
 * :func:`count_parameters`, :func:`draw_phase` and :func:`legend_marker`: what the drawings of
-  Figs 4 and 5 share;
-* :class:`Numbers`: what the ``numbers`` function of each of Figs 4-6 returns.
+  Figs 4 and 5 share.
 
 Each of those figures is one module in the shape compute, numbers, draw: ``compute`` trains
 (the trainers, their logs), ``numbers`` measures the trained models and names the numbers and
-claims (:class:`Numbers`), ``draw`` returns the matplotlib figures; the registered function
-calls the three in turn.
+claims (:class:`~autoencode.experiments.registry.Numbers`), ``draw`` returns the matplotlib
+figures; the registered function calls the three in turn.
 
 Every 2D run takes seconds: they show no progress bars (``progress`` is accepted and unused).
 """
@@ -22,7 +21,7 @@ Every 2D run takes seconds: they show no progress bars (``progress`` is accepted
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.lines import Line2D
 
-    from ..claims import Claim
     from ..training import Callback
 
 __all__ = [
@@ -49,7 +47,6 @@ __all__ = [
     "count_parameters",
     "draw_phase",
     "legend_marker",
-    "Numbers",
 ]
 
 #: The method name of the baseline in :func:`train`: Adam on J through autograd.
@@ -200,20 +197,3 @@ def legend_marker(marker: str, filled: bool = True, ms: float = 4, label: str = 
         ms=ms,
         label=label,
     )
-
-
-# -- what a figure's numbers function returns ------------------------------------------------
-
-
-class Numbers(NamedTuple):
-    """What the ``numbers`` function of a 2D figure returns, for its
-    :class:`~autoencode.experiments.registry.Result`."""
-
-    #: The named numbers (``Result.numbers``), in the order the page reports them.
-    numbers: dict[str, Any]
-    #: The figure's claims (``Result.claims``), each with its negative control.
-    claims: list[Claim]
-    #: The lines of the printed summary (``Result.summary``, joined by newlines).
-    summary: list[str]
-    #: The tables and values a page's prose or checks use (``Result.details``).
-    details: dict[str, Any]

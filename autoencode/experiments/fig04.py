@@ -32,7 +32,6 @@ from ..plotting import diagrams, panels
 from ..training import Trainer
 from .common import (
     AUTOGRAD,
-    Numbers,
     compare,
     count_parameters,
     draw_phase,
@@ -41,7 +40,7 @@ from .common import (
     train,
     two_clusters_problem,
 )
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -31,7 +31,6 @@ from ..plotting import panels
 from ..training import Trainer
 from .common import (
     AUTOGRAD,
-    Numbers,
     compare,
     count_parameters,
     draw_phase,
@@ -39,7 +38,7 @@ from .common import (
     model_maker,
     two_clusters_problem,
 )
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

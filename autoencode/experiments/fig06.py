@@ -30,8 +30,8 @@ from ..data import toy2d
 from ..model import AutoencODE
 from ..plotting import style
 from ..training import Trainer
-from .common import AUTOGRAD, Numbers, compare, model_maker, train
-from .registry import Result, figure
+from .common import AUTOGRAD, compare, model_maker, train
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

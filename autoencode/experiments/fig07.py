@@ -20,9 +20,8 @@ from .. import claims
 from ..architecture import Architecture, Segment, centre_out_order
 from ..plotting import diagrams
 from ..plotting.style import phase_colour
-from .mnist_common import Numbers
 from .mnist_model import MNIST_FULL
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

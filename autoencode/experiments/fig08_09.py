@@ -26,9 +26,9 @@ from .. import analysis, baselines, claims
 from ..data import mnist
 from ..model import AutoencODE
 from ..plotting.style import class_colour
-from .mnist_common import MnistData, Numbers, mnist_defaults, trained_models, training_settings
+from .mnist_common import MnistData, mnist_defaults, trained_models, training_settings
 from .mnist_model import build_model
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

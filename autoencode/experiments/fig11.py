@@ -22,9 +22,9 @@ from .. import analysis, claims
 from ..architecture import Architecture
 from ..plotting.panels import shade_phases
 from ..plotting.style import class_colour
-from .mnist_common import MnistData, Numbers, mnist_defaults, trained_models, training_settings
+from .mnist_common import MnistData, mnist_defaults, trained_models, training_settings
 from .mnist_model import build_model
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -20,21 +20,18 @@ parameters in any of them give the same cache file. The network's set-up and tra
 
 Each figure is one module in the shape compute, numbers, draw: ``compute`` runs the trained
 networks (the arrays the figure shows), ``numbers`` names the numbers and claims
-(:class:`Numbers`), ``draw`` returns the matplotlib figures; the registered function calls the
-three in turn.
+(:class:`~autoencode.experiments.registry.Numbers`), ``draw`` returns the matplotlib figures;
+the registered function calls the three in turn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from ..cache import CachedRun
 from ..data import mnist
 from .mnist_model import MNIST_FULL, MNIST_QUICK, trained_autoencoder
-
-if TYPE_CHECKING:
-    from ..claims import Claim
 
 __all__ = [
     "SOURCE_NAMES",
@@ -42,7 +39,6 @@ __all__ = [
     "training_settings",
     "MnistData",
     "trained_models",
-    "Numbers",
 ]
 
 
@@ -97,18 +93,3 @@ def trained_models(
         )
         for mode in modes
     }
-
-
-class Numbers(NamedTuple):
-    """What the ``numbers`` function of an MNIST figure returns, for its
-    :class:`~autoencode.experiments.registry.Result`."""
-
-    #: The named numbers (``Result.numbers``), in the order the page reports them.
-    numbers: dict[str, Any]
-    #: The figure's claims (``Result.claims``), each with its negative control or labelled a
-    #: sanity check.
-    claims: list[Claim]
-    #: The lines of the printed summary (``Result.summary``, joined by newlines).
-    summary: list[str]
-    #: The arrays and values a page's prose or checks use (``Result.details``).
-    details: dict[str, Any]

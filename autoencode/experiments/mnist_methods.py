@@ -24,10 +24,9 @@ from .. import baselines, claims
 from ..data import mnist
 from ..model import AutoencODE
 from ..training import ShootingTrainer
-from .mnist_common import Numbers
 from .mnist_methods_training import ITERATIONS, METHODS, mse_per_pixel, trained_run
 from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -31,9 +31,8 @@ from ..data import mnist
 from ..model import AutoencODE
 from ..ncode import NCODE, train_ncode
 from . import ncode_claims
-from .mnist_common import Numbers
 from .mnist_model import MNIST_FULL, MNIST_QUICK, build_model, build_trainer, trained_autoencoder
-from .registry import Result, figure
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

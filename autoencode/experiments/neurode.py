@@ -29,8 +29,8 @@ import torch
 from .. import data as D
 from ..architecture import Architecture
 from ..model import AutoencODE
-from .common import AUTOGRAD, Numbers, compare, train
-from .registry import Result, figure
+from .common import AUTOGRAD, compare, train
+from .registry import Numbers, Result, figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

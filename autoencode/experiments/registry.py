@@ -27,13 +27,16 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from ..claims import Claim
+
 __all__ = [
     "Result",
+    "Numbers",
     "FigureSpec",
     "FIGURES",
     "figure",
@@ -100,6 +103,21 @@ class Result:
         )
         written.append(path)
         return written
+
+
+class Numbers(NamedTuple):
+    """What a figure's ``numbers`` function returns, the parts of its :class:`Result` that are
+    not figures: every figure module computes, then names its numbers (this), then draws."""
+
+    #: The named numbers (``Result.numbers``), in the order the page reports them.
+    numbers: dict[str, Any]
+    #: The figure's claims (``Result.claims``), each with its negative control or labelled a
+    #: sanity check.
+    claims: list[Claim]
+    #: The lines of the printed summary (``Result.summary``, joined by newlines).
+    summary: list[str]
+    #: The tables, arrays and values a page's prose or checks use (``Result.details``).
+    details: dict[str, Any]
 
 
 def jsonable(v: Any) -> Any:
