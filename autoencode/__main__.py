@@ -130,9 +130,9 @@ def _parser(figures) -> argparse.ArgumentParser:
     sw.add_argument(
         "--carry-over",
         action="store_true",
-        help="with `book` and --data: run one recorded seed of each stale figure with the "
-        "current code and, where every number agrees with the record, carry its records over "
-        "(autoencode.carry_over)",
+        help="with `book` and --data: run one recorded seed of each stale figure with the code "
+        "that made the records and with the current code and, where both give the same numbers, "
+        "carry its records over (autoencode.carry_over)",
     )
     return parser
 
@@ -160,7 +160,14 @@ def _sweep(args) -> int:
         from .carry_over import carry_over
 
         figures = args.figures.split(",") if args.figures else None
-        outcome = carry_over(args.data, args.out, figures, **where)
+        if args.scheduler:
+            print(
+                "error: --carry-over runs on this machine: leave out --scheduler", file=sys.stderr
+            )
+            return 2
+        outcome = carry_over(
+            args.data, args.out, figures, workers=args.workers, threads=args.threads
+        )
         return 0 if all(o["carried"] for o in outcome.values()) else 1
     if args.name == "book":
         from .sweeps import book_sweep
