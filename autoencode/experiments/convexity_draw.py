@@ -77,7 +77,7 @@ def draw_convexity_map(table: DataFrame, lams: Sequence[float]) -> Figure:
 def draw_convex_region(regions: dict[float, dict[str, Any]], lams: Sequence[float]) -> Figure:
     """Left: against lambda, the radius of the convex region around theta* (smallest and
     median over the random directions, softest direction), the distance from the training
-    run's end to theta*, and |theta*|. Right: the shooting method's distance to theta* started
+    run's end to theta*, and ``|theta*|``. Right: the shooting method's distance to theta* started
     on the region's edge (s = 1), one line per lambda."""
     import matplotlib.pyplot as plt
 

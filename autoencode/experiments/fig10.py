@@ -84,7 +84,7 @@ class Fig10Runs:
     D: dict[str, torch.Tensor]
     leak: dict[str, torch.Tensor]
     #: Each network's test error, its error from the kept bottleneck nodes only, the mean
-    #: |x_b| on the nodes turned off, its leak at x_b and its mean Delta off and on there.
+    #: ``|x_b|`` on the nodes turned off, its leak at x_b and its mean Delta off and on there.
     summary: dict[str, dict[str, float]]
     #: The same measures on untrained networks (what the construction alone decides):
     #: ``"reset"``, ``"freeze"`` (zero weights) and ``"freeze_initial"``.

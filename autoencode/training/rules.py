@@ -72,7 +72,7 @@ class Rule:
 
     @property
     def optimizer_lr(self) -> float | None:
-        """The lr of :attr:`optimizer`, the one restored with a checkpoint's state."""
+        """The lr of ``optimizer``, the one restored with a checkpoint's state."""
         return None
 
     def config(self) -> dict:

@@ -237,7 +237,7 @@ def to_vectors(
 
     ``uint8`` images are divided by 255; floating-point images must already be
     in [0, 1]. Pixels are taken in row-major order (pixel (r, c) is entry
-    ``28 * r + c``), the order :func:`centre_out_order` indexes.
+    ``28 * r + c``), the order :func:`autoencode.architecture.centre_out_order` indexes.
     """
     device, dtype = resolve_device(device), resolve_dtype(dtype)
     images = torch.as_tensor(images)

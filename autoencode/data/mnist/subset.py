@@ -69,7 +69,7 @@ def load_subset(
     The file is a gzipped CSV without header: one image per line, 785 integers
     separated by commas, the 784 pixels (row-major 28x28, 0..255) then the
     label. It holds 500 images of each digit, sorted by label (all the 0s
-    first); use :func:`train_test_split` to shuffle and split it.
+    first); use :func:`~autoencode.data.mnist.train_test_split` to shuffle and split it.
 
     Parameters
     ----------
