@@ -85,10 +85,10 @@ spec, out = json.loads(sys.argv[1]), Path(sys.argv[2])
 workers, threads = int(sys.argv[3]), int(sys.argv[4])
 units = [u for f, s, q in spec for u in sweeps.plan(f, [s], quick=q)]
 have = sweeps.load_records(out, units)
-todo = [u for u in units if u.key not in have]
+missing = [u for u in units if u.key not in have]
 run = getattr(sweeps, "run_on_dask", None) or getattr(sweeps, "_run_on_dask")
-if todo:
-    run(todo, out, None, workers, threads, 0, lambda m: print(m, file=sys.stderr, flush=True))
+if missing:
+    run(missing, out, None, workers, threads, 0, lambda m: print(m, file=sys.stderr, flush=True))
 """
 
 
@@ -178,10 +178,10 @@ def carry_over(
     out = Path(out).resolve()  # the reference code runs in another folder
     n = workers or sweeps.default_workers()
     threads = threads or max(1, (os.cpu_count() or 1) // n)
-    todo = [u for u in units if u.key not in sweeps.load_records(out / "current", units)]
-    if todo:
-        say(f"the current code: {len(todo)} run(s)")
-        sweeps.run_on_dask(todo, out / "current", None, n, threads, 0, say)
+    missing = [u for u in units if u.key not in sweeps.load_records(out / "current", units)]
+    if missing:
+        say(f"the current code: {len(missing)} run(s)")
+        sweeps.run_on_dask(missing, out / "current", None, n, threads, 0, say)
     current = _by_seed(out / "current")
     say(f"the code of {reference}: {len(units)} run(s)")
     spec = [[u.figure, u.seed, u.quick] for u in units]
