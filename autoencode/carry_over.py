@@ -186,6 +186,7 @@ def carry_over(
     say(f"the code of {reference}: {len(units)} run(s)")
     spec = [[u.figure, u.seed, u.quick] for u in units]
     before = run_reference(reference, spec, out / f"reference-{reference}", n, threads)
+    now = sweeps.provenance_of({})  # before this function writes the data file
     outcome: dict[str, dict[str, Any]] = {}
     for (figure, seed), record in recorded.items():
         new, old = current.get((figure, seed)), before.get((figure, seed))
@@ -201,7 +202,6 @@ def carry_over(
             + ("records carried over" if carried else "not carried over, a new sweep is needed")
         )
         if carried:
-            now = sweeps.provenance_of({})
             entry = data["figures"][figure]
             entry["carried_over"] = {
                 "from_fingerprint": entry.get("carried_over", {}).get(
