@@ -42,12 +42,19 @@ def _overrides(items: list[str]) -> dict:
 
 
 def _parser(figures) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autoencode")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_figure_parser(sub, figures)
+    _add_sweep_parser(sub, figures)
+    return parser
+
+
+def _add_figure_parser(sub, figures) -> None:
+    """``figure``: its options, and the figures with their notebooks in its help."""
     lines = [
         f"  {name:<16} {spec.title} (notebooks/{spec.notebook}.ipynb)"
         for name, spec in sorted(figures.items())
     ]
-    parser = argparse.ArgumentParser(prog="python -m autoencode")
-    sub = parser.add_subparsers(dest="command", required=True)
     fig = sub.add_parser(
         "figure",
         help="regenerate one figure of the book (PNG, PDF and its numbers as JSON)",
@@ -91,6 +98,9 @@ def _parser(figures) -> argparse.ArgumentParser:
     )
     fig.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+
+def _add_sweep_parser(sub, figures) -> None:
+    """``sweep``: its options (a figure's or the book's sweeps, where to run, what to write)."""
     sw = sub.add_parser(
         "sweep",
         help="run one figure's experiment over seeds (and a grid) on Dask; records and summary",
@@ -134,7 +144,6 @@ def _parser(figures) -> argparse.ArgumentParser:
         "that made the records and with the current code and, where both give the same numbers, "
         "carry its records over (autoencode.carry_over)",
     )
-    return parser
 
 
 def _bad_count(args, *names: str) -> bool:

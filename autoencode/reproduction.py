@@ -46,23 +46,32 @@ says why the check is kept for the book's seed (``tests/test_robustness.py``).
 run then writes its values into ``[committed]`` (the tolerances stay), so the committed
 notebook and its reference file always agree, and ``git diff notebooks/reference`` shows
 how far the numbers moved.
+
+The reference file is read and written by :mod:`autoencode.reference_files`; its names that
+this module uses import from here too.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import math
 import os
 import sys
 import textwrap
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from . import paths
+from .reference_files import (
+    ReproductionError,
+    Tolerance,
+    claim_differences,
+    claim_record,
+    read_reference,
+    tolerance_for,
+    write_committed,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -88,42 +97,6 @@ REFERENCE_DIR = (paths.checkout_root() or paths.PACKAGE_DIR.parent) / "notebooks
 _RECORD = "application/papermill.record/text/plain"
 
 
-class ReproductionError(AssertionError):
-    """A reported number is outside its tolerance, or has no reference entry."""
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """``|measured - committed| <= abs + rel * |committed|``, or equality when ``exact``."""
-
-    pattern: str
-    why: str
-    rel: float = 0.0
-    abs: float = 0.0
-    exact: bool = False
-    #: Why no negative control bears on this number (a parameter, a baseline that does not
-    #: train, a value fixed by construction); empty: the tolerance must reject the control.
-    no_control: str = ""
-
-    def holds(self, measured: Any, committed: Any) -> bool:
-        if self.exact or isinstance(committed, str) or isinstance(measured, str):
-            return measured == committed
-        m, c = float(measured), float(committed)
-        if not (math.isfinite(m) and math.isfinite(c)):
-            return m == c
-        return abs(m - c) <= self.abs + self.rel * abs(c)
-
-    def describe(self) -> str:
-        if self.exact:
-            return "exact"
-        parts = []
-        if self.rel:
-            parts.append(f"{self.rel * 100:g} %")
-        if self.abs:
-            parts.append(f"{self.abs:g}")
-        return "±" + " + ".join(parts) if parts else "±0"
-
-
 def reference_path(notebook: str) -> Path:
     """``notebooks/reference/<notebook>.toml`` (``$AUTOENCODE_REFERENCE`` overrides the folder)."""
     folder = Path(os.environ.get("AUTOENCODE_REFERENCE", REFERENCE_DIR))
@@ -138,44 +111,7 @@ def load_reference(notebook: str) -> dict:
             f"no reference file {path} for notebook {notebook!r}: create it "
             f"(see autoencode/reproduction.py for its format)"
         )
-    with path.open("rb") as f:
-        ref = tomllib.load(f)
-    tolerances = []
-    for pattern, spec in ref.get("tolerances", {}).items():
-        unknown = set(spec) - {"rel", "abs", "exact", "why", "no_control"}
-        if unknown or not spec.get("why"):
-            raise ReproductionError(
-                f"{path}: tolerance {pattern!r} needs a 'why' and only "
-                f"rel/abs/exact/no_control (unknown keys: {sorted(unknown)})"
-            )
-        tolerances.append(
-            Tolerance(
-                pattern=pattern,
-                why=spec["why"],
-                rel=float(spec.get("rel", 0)),
-                abs=float(spec.get("abs", 0)),
-                exact=bool(spec.get("exact", False)),
-                no_control=str(spec.get("no_control", "")),
-            )
-        )
-    return {
-        "path": path,
-        "parameters": ref.get("parameters", {}),
-        "tolerances": tolerances,
-        "committed": ref.get("committed", {}),
-        "claims": ref.get("claims", []),
-        "seed_pinned": str(ref.get("seed_pinned", "")),
-    }
-
-
-def tolerance_for(reference: dict, name: str) -> Tolerance:
-    for tol in reference["tolerances"]:
-        if fnmatch.fnmatchcase(name, tol.pattern):
-            return tol
-    raise ReproductionError(
-        f"{reference['path']}: no tolerance matches the quantity {name!r}; "
-        f"add one under [tolerances] with its reason"
-    )
+    return read_reference(path)
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -345,7 +281,7 @@ class Report:
             raise ClaimFailed(
                 "check(s) that cannot fail or support nothing:\n  " + "\n  ".join(unfit)
             )
-        self.claim_records.extend(_claim_record(c) for c in flat)
+        self.claim_records.extend(claim_record(c) for c in flat)
         held = sum(c.holds for c in flat if not c.sanity)
         evidence = sum(not c.sanity for c in flat)
         if evidence:
@@ -378,7 +314,7 @@ class Report:
         if os.environ.get("AUTOENCODE_UPDATE_REFERENCE") == "1":  # `make execute`
             for name in self.values:
                 tolerance_for(self.reference, name)  # every quantity needs one
-            _write_committed(self.reference["path"], self.values, self.claim_records)
+            write_committed(self.reference["path"], self.values, self.claim_records)
             self.reference = load_reference(self.notebook)
         ref, committed = self.reference, self.reference["committed"]
         problems, rows = [], []
@@ -398,7 +334,7 @@ class Report:
         stale = sorted(set(committed) - set(self.values))
         if stale:
             problems.append(f"committed but not reported by this run: {stale}")
-        problems += _claim_differences(self.claim_records, ref.get("claims", []))
+        problems += claim_differences(self.claim_records, ref.get("claims", []))
         if problems:
             raise ReproductionError(
                 f"{len(problems)} reported number(s) of {self.notebook} disagree with "
@@ -451,72 +387,6 @@ def committed_glue(notebook_path: str | os.PathLike) -> dict[str, Any]:
             if isinstance(value, (int, float, str)):
                 out[name] = value
     return out
-
-
-def _claim_record(c: Claim) -> dict[str, Any]:
-    """A claim's outcome as the reference file stores it (``[[claims]]``)."""
-    rec: dict[str, Any] = {
-        "key": c.key,
-        "statement": c.statement,
-        "value": float(c.value),
-        "threshold": float(c.threshold),
-        "holds": bool(c.holds),
-        "sanity": bool(c.sanity),
-    }
-    if c.control:
-        rec.update(
-            control=c.control,
-            control_value=float(cast(float, c.control_value)),
-            control_holds=bool(c.control_holds),
-        )
-    return rec
-
-
-def _claim_differences(
-    measured: list[dict[str, Any]], committed: list[dict[str, Any]]
-) -> list[str]:
-    """Each claim whose outcome (or its control's) differs from the committed one."""
-    ident = lambda r: (r.get("key", ""), r["statement"])  # noqa: E731
-    got, want = {ident(r): r for r in measured}, {ident(r): r for r in committed}
-    out = []
-    for k in sorted(set(got) | set(want)):
-        if k not in want:
-            out.append(f"claim {k[1]!r} ({k[0]}) checked but not committed")
-        elif k not in got:
-            out.append(f"claim {k[1]!r} ({k[0]}) committed but not checked by this run")
-        else:
-            for field in ("holds", "control_holds", "sanity"):
-                if got[k].get(field) != want[k].get(field):
-                    out.append(
-                        f"claim {k[1]!r} ({k[0]}): {field} = {got[k].get(field)}, committed "
-                        f"{want[k].get(field)} (measured {got[k]['value']:.4g})"
-                    )
-    return out
-
-
-def _write_committed(
-    path: Path, values: Mapping[str, Any], claims: list[dict[str, Any]] | None = None
-) -> None:
-    """Replace the ``[committed]`` table and the ``[[claims]]`` of a reference file
-    (everything above them is kept)."""
-    text = path.read_text()
-    head = text.split("\n[committed]", 1)[0].rstrip("\n")
-    lines = [
-        "",
-        "[committed]",
-        "# Written by `make execute` (AUTOENCODE_UPDATE_REFERENCE=1): the values of the "
-        "committed run.",
-    ]
-    for name in sorted(values):
-        v = values[name]
-        lines.append(f"{name} = {json.dumps(v) if isinstance(v, str) else repr(v)}")
-    for rec in claims or []:
-        lines += ["", "[[claims]]"]
-        lines += [
-            f"{k} = {json.dumps(v) if isinstance(v, (str, bool)) else repr(v)}"
-            for k, v in rec.items()
-        ]
-    path.write_text(head + "\n" + "\n".join(lines) + "\n")
 
 
 def _main(argv: list[str]) -> int:

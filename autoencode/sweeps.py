@@ -28,22 +28,27 @@ Nothing is lost and nothing is done twice:
 The summary (:func:`summarise`) gives, per grid point, each claim's pass count with a 95 %
 Wilson interval, and each reported number's mean, standard deviation, interquartile mean,
 bootstrap 95 % interval (:func:`scipy.stats.bootstrap`), minimum and maximum.
+
+This module runs the units (here, or on Dask) and the book's sweeps; the units are planned by
+:mod:`autoencode.sweep_plan`, run and recorded by :mod:`autoencode.sweep_records`, and
+summarised by :mod:`autoencode.sweep_statistics`; their public names import from here too.
 """
 
 from __future__ import annotations
 
-import ast
-import itertools
 import json
 import logging
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .sweep_plan import SweepError, Unit, code_fingerprint, parse_grid, parse_seeds, plan
+from .sweep_records import RECORD_FORMAT, load_records, run_unit, write_atomic
+from .sweep_statistics import plot_summary, summarise
 
 __all__ = [
     "SweepError",
@@ -63,32 +68,6 @@ __all__ = [
     "stale_figures",
 ]
 
-RECORD_FORMAT = "autoencode-sweep-1"
-
-
-class SweepError(ValueError):
-    """A sweep that cannot start: a bad seed list, grid, parameter or folder."""
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One run: ``figure`` with ``params`` (the caller's overrides, the grid point and the
-    seed), in quick mode or not, and its record's ``key``."""
-
-    figure: str
-    params: dict[str, Any]
-    quick: bool
-    key: str
-
-    @property
-    def seed(self) -> int:
-        return int(self.params["seed"])
-
-    @property
-    def point(self) -> dict[str, Any]:
-        """The parameters without the seed: which grid point this unit belongs to."""
-        return {k: v for k, v in self.params.items() if k != "seed"}
-
 
 @dataclass
 class SweepResult:
@@ -101,183 +80,6 @@ class SweepResult:
 
     def __iter__(self):  # records, summary = ae.sweep(...)
         return iter((self.records, self.summary))
-
-
-def parse_seeds(text: str | Iterable[int]) -> list[int]:
-    """``"0-9"``, ``"0,3,7"``, ``"0-4,10"`` or an iterable of ints -> a sorted list of seeds."""
-    if not isinstance(text, str):
-        given = list(text)
-        if not given or not all(isinstance(s, int) and s >= 0 for s in given):
-            raise SweepError(f"seeds must be non-negative integers, got {given!r}")
-        return sorted(set(given))
-    seeds: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        lo, sep, hi = part.partition("-")
-        try:
-            a = int(lo)
-            b = int(hi) if sep else a
-        except ValueError:
-            raise SweepError(
-                f"bad --seeds {text!r}: use a range like 0-9, a list like 0,3,7, or both (0-4,10)"
-            ) from None
-        if a < 0 or b < a:
-            raise SweepError(
-                f"bad --seeds {text!r}: {part!r} is not a range lo-hi with 0 <= lo <= hi"
-            )
-        seeds.update(range(a, b + 1))
-    return sorted(seeds)
-
-
-def parse_grid(items: Sequence[str] | Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
-    """``["lam=[1e-3,1e-2]", "L=[20,40]"]`` (or a mapping) -> ``{"lam": [...], "L": [...]}``."""
-    if isinstance(items, Mapping):
-        grid = {str(k): list(v) for k, v in items.items()}
-    else:
-        grid = {}
-        for item in items:
-            key, sep, text = item.partition("=")
-            key = key.strip()
-            try:
-                values = ast.literal_eval(text.strip()) if sep else None
-            except (ValueError, SyntaxError):
-                values = None
-            if not key or not isinstance(values, (list, tuple)):
-                raise SweepError(
-                    f"bad --grid {item!r}: use key=[v1,v2,...], e.g. --grid lam=[1e-3,1e-2]"
-                )
-            if key in grid:
-                raise SweepError(f"bad --grid: {key!r} is given twice")
-            grid[key] = list(values)
-    for key, values in grid.items():
-        if not values:
-            raise SweepError(f"bad --grid: {key!r} has no values")
-        if key == "seed":
-            raise SweepError("bad --grid: the seeds are given by --seeds, not by the grid")
-    return grid
-
-
-def code_fingerprint(figure: str) -> str:
-    """SHA-256 of the library code a figure's experiment runs (its module and what it
-    imports, drawing aside): a record made by other code is not reused."""
-    from .cache import library_fingerprint, training_modules
-    from .experiments.registry import FIGURES
-
-    module = FIGURES[figure].function.__module__
-    return library_fingerprint(training_modules(module, exclude=("plotting",)))
-
-
-def plan(
-    figure: str,
-    seeds: Iterable[int] | str,
-    params: Mapping[str, Any] | None = None,
-    grid: Mapping[str, Sequence[Any]] | Sequence[str] | None = None,
-    quick: bool = False,
-) -> list[Unit]:
-    """Every unit of a sweep, each checked now (an unknown figure or parameter, a value that
-    breaks its rule or the figure's consistency: :mod:`autoencode.experiments.parameter_checks`)
-    so that a mistake is refused before any work."""
-    from .cache import cache_key
-    from .experiments import parameter_checks, registry
-
-    if figure not in registry.FIGURES:
-        raise SweepError(
-            f"no figure named {figure!r}; the figures are: {', '.join(sorted(registry.FIGURES))}"
-        )
-    seed_list = parse_seeds(seeds)
-    grid = parse_grid(grid or {})
-    params = dict(params or {})
-    clash = sorted(set(params) & (set(grid) | {"seed"}))
-    if clash:
-        raise SweepError(f"{clash} given both as a parameter (-p) and by the grid or --seeds")
-    spec = registry.FIGURES[figure]
-    if spec.control is None or "seed" not in spec.defaults(quick):
-        raise SweepError(
-            f"figure {figure!r} trains nothing (a drawing): its numbers do not depend on a seed"
-        )
-    fingerprint = code_fingerprint(figure)
-    units = []
-    for values in itertools.product(*grid.values()):
-        point = dict(params, **dict(zip(grid, values, strict=True)))
-        for seed in seed_list:
-            p = dict(point, seed=seed)
-            try:  # every value against its rule and the figure's consistency
-                parameter_checks.parameters(figure, quick=quick, **p)
-            except (TypeError, ValueError) as e:
-                raise SweepError(str(e)) from e
-            key = cache_key(f"sweep-{figure}", {"params": p, "quick": quick}, fingerprint)
-            units.append(Unit(figure, p, quick, key))
-    return units
-
-
-def write_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """The whole file or nothing: a temporary name of this process, then an atomic rename."""
-    tmp = path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
-def _record_path(out: Path, unit: Unit) -> Path:
-    return out / "records" / f"{unit.figure}-{unit.key}.json"
-
-
-def run_unit(unit: Unit, out: str | os.PathLike[str], threads: int = 1) -> dict[str, Any]:
-    """Run one unit here, write its record, return it. An exception of the experiment is
-    recorded (``status: failed``) rather than raised; Ctrl-C and a dying process are not."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no window
-    import matplotlib.pyplot as plt
-
-    from .experiments import registry
-    from .experiments.registry import jsonable
-    from .notebook import setup
-
-    setup(seed=unit.seed, threads=threads)
-    start = time.perf_counter()
-    record: dict[str, Any] = {
-        "format": RECORD_FORMAT,
-        "figure": unit.figure,
-        "key": unit.key,
-        "parameters": jsonable(unit.params),
-        "seed": unit.seed,
-        "quick": unit.quick,
-        "fingerprint": code_fingerprint(unit.figure),
-        "host": socket.gethostname(),
-        "threads": threads,
-    }
-    try:
-        result = registry.run(unit.figure, progress=False, quick=unit.quick, **unit.params)
-    except Exception as e:  # a run that fails is a result of the sweep, never dropped
-        record.update(status="failed", error=f"{type(e).__name__}: {e}")
-    else:
-        record.update(
-            status="ok",
-            resolved=jsonable(result.parameters),
-            numbers=jsonable(result.numbers),
-            claims=[jsonable(vars(c)) for c in result.claims],
-        )
-    finally:
-        plt.close("all")
-    record["seconds"] = round(time.perf_counter() - start, 3)
-    path = _record_path(Path(out), unit)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, record)
-    return record
-
-
-def load_records(out: str | os.PathLike[str], units: Iterable[Unit]) -> dict[str, dict[str, Any]]:
-    """The records already written for ``units``, by key (a file that cannot be read is left
-    out, so its unit runs again)."""
-    found = {}
-    for u in units:
-        path = _record_path(Path(out), u)
-        try:
-            rec = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if rec.get("format") == RECORD_FORMAT and rec.get("key") == u.key:
-            found[u.key] = rec
-    return found
 
 
 def _progress(i: int, n: int, rec: Mapping[str, Any]) -> str:
@@ -402,154 +204,6 @@ def sweep(
     summary = summarise(records, figure=figure)
     write_atomic(out / "summary.json", summary)
     return SweepResult(records, summary, ran=len(todo))
-
-
-# -- statistics ---------------------------------------------------------------------------
-
-
-def _wilson(k: int, n: int) -> list[float]:
-    from scipy.stats import binomtest
-
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return [float(ci.low), float(ci.high)]
-
-
-def _describe(values: list[float]) -> dict[str, Any]:
-    import numpy as np
-    from scipy import stats
-
-    x = np.asarray(values, dtype=float)
-    out: dict[str, Any] = {
-        "n": len(x),
-        "mean": float(x.mean()),
-        "std": float(x.std(ddof=1)) if len(x) > 1 else 0.0,
-        "iqm": float(stats.trim_mean(x, 0.25)),
-        "min": float(x.min()),
-        "max": float(x.max()),
-    }
-    if len(x) > 1 and np.ptp(x) > 0:
-        boot = stats.bootstrap(
-            (x,), np.mean, confidence_level=0.95, n_resamples=2000, method="percentile", rng=0
-        )
-        out["mean_ci95"] = [
-            float(boot.confidence_interval.low),
-            float(boot.confidence_interval.high),
-        ]
-    else:  # one value, or all equal: the interval is that value
-        out["mean_ci95"] = [out["mean"], out["mean"]]
-    return out
-
-
-def _point_label(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(params.items())) or "book parameters"
-
-
-def summarise(records: Sequence[Mapping[str, Any]], figure: str | None = None) -> dict[str, Any]:
-    """Per grid point: runs, failures (with their errors), each claim's passes of n with a
-    95 % Wilson interval, and each number's statistics across seeds."""
-    points: dict[str, list[Mapping[str, Any]]] = {}
-    for r in records:
-        point = {k: v for k, v in r["parameters"].items() if k != "seed"}
-        points.setdefault(_point_label(point), []).append(r)
-    summary: dict[str, Any] = {"figure": figure, "points": {}}
-    for label, recs in points.items():
-        ok = [r for r in recs if r["status"] == "ok"]
-        claims: dict[str, dict[str, Any]] = {}
-        for r in ok:
-            for c in r.get("claims", []):
-                name = f"{c['key'] or '-'}: {c['statement']}" + (" [sanity]" if c["sanity"] else "")
-                entry = claims.setdefault(
-                    name,
-                    {
-                        "key": c["key"],
-                        "sanity": c["sanity"],
-                        "passes": 0,
-                        "n": 0,
-                        "seeds_failing": [],
-                    },
-                )
-                entry["n"] += 1
-                entry["passes"] += bool(c["holds"])
-                if not c["holds"]:
-                    entry["seeds_failing"].append(r["seed"])
-        for entry in claims.values():
-            entry["ci95"] = _wilson(entry["passes"], entry["n"])
-        numbers: dict[str, list[float]] = {}
-        for r in ok:
-            for name, v in r.get("numbers", {}).items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    numbers.setdefault(name, []).append(float(v))
-        summary["points"][label] = {
-            "runs": len(recs),
-            "seeds": sorted(r["seed"] for r in recs),
-            "failed": [
-                {"seed": r["seed"], "error": r.get("error", "")}
-                for r in recs
-                if r["status"] != "ok"
-            ],
-            "seconds": round(sum(float(r.get("seconds", 0)) for r in recs), 1),
-            "claims": claims,
-            "numbers": {name: _describe(vals) for name, vals in sorted(numbers.items())},
-        }
-    return summary
-
-
-def plot_summary(
-    records: Sequence[Mapping[str, Any]],
-    summary: Mapping[str, Any],
-    committed: Mapping[str, Any] | None = None,
-) -> Any:
-    """One figure: left, each claim's pass rate with its 95 % interval; right, each number
-    across seeds relative to its committed (single-seed) value, drawn with seaborn, the
-    committed value at 0."""
-    import matplotlib.pyplot as plt
-    import pandas as pd
-    import seaborn as sns
-
-    committed = dict(committed or {})
-    rows = []
-    for label, point in summary["points"].items():
-        for name, c in point["claims"].items():
-            if not c["sanity"]:
-                rows.append({"point": label, "claim": name, "rate": c["passes"] / c["n"], **c})
-    claims = pd.DataFrame(rows)
-    values = []
-    for r in records:
-        if r["status"] != "ok":
-            continue
-        for name, v in r.get("numbers", {}).items():
-            ref = committed.get(name)
-            if isinstance(v, (int, float)) and isinstance(ref, (int, float)) and ref != 0:
-                values.append({"number": name, "relative": (float(v) - ref) / abs(ref)})
-    numbers = pd.DataFrame(values)
-    fig, (ax_c, ax_n) = plt.subplots(
-        1,
-        2,
-        figsize=(
-            11,
-            0.35 * max(len(claims), numbers["number"].nunique() if len(numbers) else 1) + 1.5,
-        ),
-    )
-    if len(claims):
-        y = range(len(claims))
-        lo = claims["rate"] - claims["ci95"].str[0]
-        hi = claims["ci95"].str[1] - claims["rate"]
-        ax_c.errorbar(claims["rate"], list(y), xerr=[lo, hi], fmt="o", capsize=3)
-        ax_c.set_yticks(list(y), [textwrap_short(n) for n in claims["claim"]], fontsize=7)
-        ax_c.set(xlim=(-0.05, 1.05), xlabel="pass rate across seeds (95 % Wilson interval)")
-        ax_c.invert_yaxis()
-    if len(numbers):
-        sns.stripplot(data=numbers, x="relative", y="number", ax=ax_n, size=4, jitter=0.15)
-        ax_n.axvline(0, color="k", lw=0.8)
-        ax_n.set(xlabel="(value - committed) / |committed| across seeds", ylabel="")
-        ax_n.tick_params(axis="y", labelsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def textwrap_short(text: str, width: int = 60) -> str:
-    """A claim's name cut to ``width`` characters for an axis label."""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # -- the book's sweeps ----------------------------------------------------------------------

@@ -400,8 +400,8 @@ CPU_ON_PURPOSE = {
     "checkpoint.py": "a file loads on the CPU, then into the model wherever it is",
     "plotting/panels.py": "matplotlib draws NumPy arrays",
     "experiments/registry.py": "the book's device, every figure's default",
-    "experiments/convexity.py": "the directions of the convex-region scan: seeded CPU draws, "
-    "and the Newton solve's small float64 Hessians",
+    "experiments/convexity_region.py": "the directions of the convex-region scan: seeded CPU "
+    "draws, and the Newton solve's small float64 Hessians",
     "experiments/fig10.py": "the percentiles of Delta are computed by NumPy",
     "codes.py": "k-means, NMI and the linear probe are scikit-learn's, on NumPy arrays",
     "provenance.py": "the book's device, named in the command only when another is used",

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "autoencode"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
@@ -15,9 +13,21 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 MODULE_LINES = 500
 #: Lines a class may have.
 CLASS_LINES = 250
-#: The modules that a newcomer extends (a trainer, an update rule, a storage layout): held to
-#: the limits above.
-EXTENSION_POINTS = ["arguments.py", "layouts.py", "training/*.py"]
+#: Lines a function or method may have.
+FUNCTION_LINES = 80
+#: What is still over a limit, and why it stays so for now. Each of these files is part of
+#: the trained models' code fingerprint (``autoencode.cache.training_modules``): moving code
+#: out of it retrains every cached model and makes every recorded seed sweep stale, so such a
+#: split goes with a re-run of the sweeps' carry-over (``python -m autoencode sweep book
+#: --carry-over``), not on its own.
+OVER_THE_LIMIT = {
+    "cache.py": "the store, its keys, the code fingerprint and the lock, in one module",
+    "cache.py::cached_fit": "load, or train under the lock and store",
+    "model.py::AutoencODE": "its checks of settings and batches, and the layout's delegations",
+    "architecture.py::Architecture": "its constructors (widths, phases, U-net) build the masks",
+    "training/loop.py::fit": "batches, history, callbacks, progress and rollback in one loop",
+    "data/mnist/full.py::fetch_full": "download, checksum and conversion in one function",
+}
 
 
 def private_imports(source: str, label: str) -> list[str]:
@@ -54,13 +64,59 @@ def test_the_check_finds_a_private_import():
     assert private_imports(source, "x.py") == ["x.py:1 imports _is_int", "x.py:2 imports _load"]
 
 
-@pytest.mark.parametrize(
-    "path", sorted({p for pattern in EXTENSION_POINTS for p in PACKAGE.glob(pattern)}), ids=str
-)
-def test_extension_points_are_small(path):
-    lines = len(path.read_text().splitlines())
-    assert lines <= MODULE_LINES, f"{path.name} has {lines} lines (limit {MODULE_LINES})"
-    for node in ast.walk(ast.parse(path.read_text())):
+def oversized(source: str, label: str) -> list[str]:
+    """The module, classes and functions of ``source`` longer than their limits."""
+    found = []
+    lines = len(source.splitlines())
+    if lines > MODULE_LINES:
+        found.append(f"{label}: {lines} lines (limit {MODULE_LINES})")
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ClassDef):
-            size = (node.end_lineno or node.lineno) - node.lineno + 1
-            assert size <= CLASS_LINES, f"{path.name}: class {node.name} has {size} lines"
+            kind, limit = "class", CLASS_LINES
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            kind, limit = "function", FUNCTION_LINES
+        else:
+            continue
+        size = (node.end_lineno or node.lineno) - node.lineno + 1
+        if size > limit:
+            found.append(f"{label}::{node.name}: {kind} of {size} lines (limit {limit})")
+    return found
+
+
+def _key(line: str) -> str:
+    return line.split(":")[0] if "::" not in line else line.split(": ")[0]
+
+
+def test_modules_classes_and_functions_are_small():
+    found = [
+        line
+        for m in MODULES
+        for line in oversized(m.read_text(), m.relative_to(PACKAGE).as_posix())
+        if _key(line) not in OVER_THE_LIMIT
+    ]
+    assert found == [], "split these (one job per file, function or class):\n" + "\n".join(found)
+
+
+def test_every_exception_is_still_over_its_limit():
+    """An entry of OVER_THE_LIMIT that a split has brought under its limit must go."""
+    over = {
+        _key(line)
+        for m in MODULES
+        for line in oversized(m.read_text(), m.relative_to(PACKAGE).as_posix())
+    }
+    assert sorted(set(OVER_THE_LIMIT) - over) == []
+
+
+def test_the_size_check_finds_what_is_too_long():
+    """The negative control: a long module, class and function are each reported."""
+    body = "\n".join(f"    x{i} = {i}" for i in range(FUNCTION_LINES))
+    source = f"def long():\n{body}\n\ndef short():\n    return 1\n"
+    assert oversized(source, "m.py") == [
+        f"m.py::long: function of {FUNCTION_LINES + 1} lines (limit {FUNCTION_LINES})"
+    ]
+    klass = "class Big:\n" + "\n".join(f"    y{i} = {i}" for i in range(CLASS_LINES))
+    assert oversized(klass, "m.py") == [
+        f"m.py::Big: class of {CLASS_LINES + 1} lines (limit {CLASS_LINES})"
+    ]
+    module = "\n".join(f"z{i} = {i}" for i in range(MODULE_LINES + 1))
+    assert oversized(module, "m.py") == [f"m.py: {MODULE_LINES + 1} lines (limit {MODULE_LINES})"]
