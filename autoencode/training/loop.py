@@ -212,16 +212,7 @@ class Trainer(TrainerState):
         iterations = whole(iterations, "iterations", 0, hint="(the total number of updates)")
         if tol is not None:
             tol = real(tol, "tol", minimum=0.0, hint="(relative decrease of J, or None)")
-        x = self.model.check_input(x)
-        y = x if y is None else self.model.check_input(y, name="y")
-        if y.shape[0] != x.shape[0]:
-            raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
-        data = data_signature(x, y)
-        if resume and self.checkpoint is not None and self.checkpoint.exists():
-            self.load_state_dict(
-                load_checkpoint(self.checkpoint), data=data, where=str(self.checkpoint)
-            )
-        self._data = data
+        x, y = self._start(x, y, resume)
         if self.iteration == 0:
             self._call_back(0)
         every = self.checkpoint_every or max(1, iterations // 10)
@@ -230,17 +221,7 @@ class Trainer(TrainerState):
         snap = good = spare = None  # good: the latest state whose cost was evaluated and finite
         good_cost = None
         busy = False  # True while the state is between two consistent states
-        # On a terminal the bar redraws in place; elsewhere (a notebook, a log) every redraw is
-        # kept, so it redraws every 10 s only.
-        interactive = getattr(sys.stderr, "isatty", lambda: False)()
-        bar = tqdm(
-            total=iterations,
-            initial=min(self.iteration, iterations),
-            disable=not self.progress,
-            desc=self.name,
-            leave=False,
-            mininterval=0.1 if interactive else 10.0,
-        )
+        bar = _progress_bar(self.name, self.progress, self.iteration, iterations)
         try:
             while self.iteration < iterations:
                 snap = self._capture(spare)
@@ -277,6 +258,22 @@ class Trainer(TrainerState):
             bar.close()
         self._finish(x, y, good, good_cost)
         return self.history
+
+    def _start(
+        self, x: torch.Tensor, y: torch.Tensor | None, resume: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The checked batch and targets of :meth:`fit`; the checkpoint's state when resuming."""
+        x = self.model.check_input(x)
+        y = x if y is None else self.model.check_input(y, name="y")
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
+        data = data_signature(x, y)
+        if resume and self.checkpoint is not None and self.checkpoint.exists():
+            self.load_state_dict(
+                load_checkpoint(self.checkpoint), data=data, where=str(self.checkpoint)
+            )
+        self._data = data
+        return x, y
 
     @torch.no_grad()
     def evaluate(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, float]:
@@ -357,3 +354,18 @@ class Trainer(TrainerState):
     def _write(self, state: dict) -> None:
         # Called only when a checkpoint path is set.
         save_checkpoint(cast(Path, self.checkpoint), state)
+
+
+def _progress_bar(name: str, progress: bool, done: int, iterations: int) -> tqdm:
+    """The progress bar of :meth:`Trainer.fit`: ``done`` of ``iterations`` updates made."""
+    # On a terminal the bar redraws in place; elsewhere (a notebook, a log) every redraw is
+    # kept, so it redraws every 10 s only.
+    interactive = getattr(sys.stderr, "isatty", lambda: False)()
+    return tqdm(
+        total=iterations,
+        initial=min(done, iterations),
+        disable=not progress,
+        desc=name,
+        leave=False,
+        mininterval=0.1 if interactive else 10.0,
+    )

