@@ -42,29 +42,33 @@ One process trains a given run at a time (a ``filelock.FileLock`` on
 ``<name>-<key>.lock``); a process that has to wait for another says so on stderr, naming the
 file, and gives up after ``lock_timeout`` seconds (default :data:`LOCK_TIMEOUT`) with a
 :class:`TimeoutError` that says what to do.
+
+The code fingerprint is :mod:`autoencode.fingerprint`'s and the lock
+:mod:`autoencode.store_lock`'s; their public names import from here too.
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import hashlib
 import json
 import math
 import os
-import sys
-import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import torch
-from filelock import FileLock, Timeout
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .fingerprint import NOT_TRAINING as NOT_TRAINING
+from .fingerprint import code_text as code_text
+from .fingerprint import library_fingerprint as library_fingerprint
+from .fingerprint import training_modules as training_modules
 from .model import AutoencODE
+from .store_lock import LOCK_TIMEOUT as LOCK_TIMEOUT
+from .store_lock import exclusive
 from .training import check_state
 
 __all__ = [
@@ -84,12 +88,6 @@ __all__ = [
 
 FORMAT = "autoencode-cache-1"
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-#: Seconds a process waits for another one training the same run before it gives up
-#: (:func:`cached_fit`'s ``lock_timeout``): longer than any training run of the book.
-LOCK_TIMEOUT = 24 * 3600.0
-
 #: A ``check`` hook of :func:`cached_fit`: ``check(state, model, where)`` looks at a state read
 #: from the store (``state["model"]``: the weights, already known to match ``model``'s names
 #: and shapes and to be finite; ``state["history"]``, ``state["params"]``, ...) and raises
@@ -98,20 +96,6 @@ LOCK_TIMEOUT = 24 * 3600.0
 StateCheck = Callable[[dict[str, Any], torch.nn.Module, str], None]
 
 _M = TypeVar("_M", bound=torch.nn.Module)
-
-#: Modules and subpackages of the library (dotted, relative to the package) that only analyse,
-#: draw or report on trained models, list the figures, or decide where files go: never part of
-#: a run's fingerprint, even where the entry module imports them, since they cannot change what
-#: training computes.
-NOT_TRAINING = (
-    "analysis",
-    "baselines",
-    "claims",
-    "paths",
-    "plotting",
-    "reproduction",
-    "experiments.registry",
-)
 
 
 class CacheWarning(UserWarning):
@@ -134,171 +118,6 @@ class CachedRun(Generic[_M]):
     key: str
     trained: bool
     params: dict = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------------
-# The library code a training run executes
-# ---------------------------------------------------------------------------
-
-
-def _module_file(name: str) -> Path | None:
-    """The file of the package's module ``name`` (dotted, relative to the package; ``""`` is the
-    package itself): ``<name>.py`` or a subpackage's ``__init__.py``; None if there is none."""
-    base = PACKAGE_DIR.joinpath(*name.split(".")) if name else PACKAGE_DIR
-    if name and base.with_suffix(".py").is_file():
-        return base.with_suffix(".py")
-    if (base / "__init__.py").is_file():
-        return base / "__init__.py"
-    return None
-
-
-def _imported_modules(name: str | None, path: Path) -> set[str]:
-    """The package's modules that the file ``path`` imports, dotted relative to the package.
-
-    ``name`` is the file's own module name (None: a file outside the package, whose relative
-    imports cannot be resolved). Relative imports at any level (``from .. import data``,
-    ``from ..training import X``, ``from .registry import figure``) and absolute ones of the
-    package (``from autoencode.model import X``, ``import autoencode``) count, including
-    those inside functions. ``from P import x`` names the submodule ``P.x`` when there is one,
-    and otherwise the module ``P`` that defines ``x``.
-    """
-    root = PACKAGE_DIR.name
-    if name is not None:
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        parts = package.split(".") if package else []
-    tree = ast.parse(path.read_text(), filename=str(path))
-    found: set[str] = set()
-    for node in ast.walk(tree):  # includes imports inside functions
-        if isinstance(node, ast.Import):
-            found.update(
-                a.name[len(root) + 1 :]
-                for a in node.names
-                if a.name == root or a.name.startswith(root + ".")
-            )
-            continue
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level:
-            if name is None or node.level - 1 > len(parts):
-                continue  # outside the package
-            up = parts[: len(parts) - (node.level - 1)]
-            base = ".".join(up + ([node.module] if node.module else []))
-        elif node.module is not None and (
-            node.module == root or node.module.startswith(root + ".")
-        ):
-            base = node.module[len(root) + 1 :]
-        else:
-            continue  # another library
-        for alias in node.names:
-            sub = f"{base}.{alias.name}" if base else alias.name
-            if _module_file(sub) is not None:
-                found.add(sub)
-            elif base:
-                found.add(base)
-    return found
-
-
-def _entry_module(entry: str | os.PathLike) -> tuple[str | None, Path]:
-    """``entry`` as (module name relative to the package or None, file)."""
-    if not isinstance(entry, (str, os.PathLike)) or not str(entry):
-        raise TypeError(
-            f"entry must name the module that sets the training up: a dotted module "
-            f"name such as 'experiments.fig04' or the path of a .py file, got {entry!r}"
-        )
-    text = os.fspath(entry)
-    if isinstance(entry, os.PathLike) or text.endswith(".py") or os.sep in text:
-        path = Path(text).resolve()
-        if not path.is_file():
-            raise ValueError(f"entry {text!r}: no such file")
-        if path.is_relative_to(PACKAGE_DIR):
-            rel = path.relative_to(PACKAGE_DIR).with_suffix("")
-            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-            return ".".join(parts), path
-        return None, path
-    root = PACKAGE_DIR.name
-    name = text[len(root) + 1 :] if text.startswith(root + ".") else ("" if text == root else text)
-    file = _module_file(name)
-    if file is None:
-        raise ValueError(f"entry {text!r}: no module {name!r} in {PACKAGE_DIR}")
-    return name, file
-
-
-def _excluded(name: str, exclude: Iterable[str]) -> bool:
-    return any(name == e or name.startswith(e + ".") for e in exclude)
-
-
-def training_modules(entry: str | os.PathLike, exclude: Iterable[str] = NOT_TRAINING) -> list[Path]:
-    """The library files a training run set up by ``entry`` executes, in sorted order.
-
-    ``entry``: the module that sets the training up, as a dotted name relative to the package
-    (``"experiments.fig04"``), a full one (``"autoencode.experiments.fig04"``, e.g. a module's
-    ``__name__``) or the path of a ``.py`` file (inside the package or not). The result is
-    that file and the package's modules it imports, transitively (:func:`_imported_modules`),
-    without the modules and subpackages in ``exclude`` (default :data:`NOT_TRAINING`). A
-    subpackage's ``__init__.py`` counts only where it is itself imported (``import
-    autoencode``, ``from .. import plotting``), not for each of its submodules.
-    """
-    exclude = tuple(exclude)
-    name, path = _entry_module(entry)
-    files = {path}
-    seen: set[str] = set()
-    todo = _imported_modules(name, path)
-    if name is not None:
-        seen.add(name)
-    while todo:
-        mod = todo.pop()
-        if mod in seen or _excluded(mod, exclude):
-            continue
-        seen.add(mod)
-        f = _module_file(mod)
-        if f is None:
-            continue
-        files.add(f)
-        todo |= _imported_modules(mod, f) - seen
-    return sorted(files)
-
-
-def library_fingerprint(files: Iterable[str | os.PathLike]) -> str:
-    """SHA-256 of the library source that can change a training run.
-
-    ``files``: usually :func:`training_modules` ``(entry)``; each contributes its path within
-    the package (its name, for a file outside it) and its code: the module's syntax tree
-    without its docstrings, written back as text (:func:`code_text`). Comments, docstrings and
-    layout do not run, so editing them keeps the trained models and the sweep records.
-    """
-    digest = hashlib.sha256()
-    for f in files:
-        f = Path(f)
-        full = f.resolve()
-        label = (
-            full.relative_to(PACKAGE_DIR).as_posix() if full.is_relative_to(PACKAGE_DIR) else f.name
-        )
-        digest.update(label.encode() + b"\0")
-        digest.update(code_text(f).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def code_text(path: str | os.PathLike) -> str:
-    """The code of the Python file ``path`` as :func:`ast.unparse` writes it back, its module,
-    class and function docstrings left out: what runs, independent of comments and layout.
-    A file that does not parse contributes its bytes as they are."""
-    source = Path(path).read_bytes()
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return source.decode("utf-8", "replace")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if (
-                body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.unparse(tree)
 
 
 def _canonical(params: dict) -> str:
@@ -472,6 +291,34 @@ def cached_fit(
     -------
     CachedRun
     """
+    _check_functions(build, train, check)
+    path = cache_path(name, params, cache, entry=entry)
+    key = path.stem.rsplit("-", 1)[1]
+    ckpt = path.with_suffix(".ckpt")
+    model = build()
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"build() must return a torch.nn.Module (the untrained model), "
+            f"got {type(model).__name__}"
+        )
+    _check_keyed_placement(model, name)
+    # One process trains, the others wait for it and load its result.
+    with exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})", timeout=lock_timeout):
+        if path.exists() and not retrain:
+            try:
+                state = _load(path, key, model, check)
+            except CheckpointError as e:
+                _move_aside(path, f"unusable cache file {path} ({e})")
+            else:
+                model.load_state_dict(state["model"])
+                if verbose:
+                    print(f"{name}: loaded the trained model from the cache ({path.name})")
+                return CachedRun(model, state["history"], path, key, trained=False, params=params)
+        return _train_and_store(name, params, build, train, model, path, key, ckpt, verbose)
+
+
+def _check_functions(build: Any, train: Any, check: Any) -> None:
+    """Refuse a ``build``, ``train`` or ``check`` (None allowed) that is not a function."""
     if not callable(build):
         raise TypeError(
             f"build must be a function build() -> torch.nn.Module, got {type(build).__name__}"
@@ -486,29 +333,6 @@ def cached_fit(
             f"check must be a function check(state, model, where) that raises CheckpointError, "
             f"got {type(check).__name__}"
         )
-    path = cache_path(name, params, cache, entry=entry)
-    key = path.stem.rsplit("-", 1)[1]
-    ckpt = path.with_suffix(".ckpt")
-    model = build()
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"build() must return a torch.nn.Module (the untrained model), "
-            f"got {type(model).__name__}"
-        )
-    _check_keyed_placement(model, name)
-    # One process trains, the others wait for it and load its result.
-    with _exclusive(path.with_suffix(".lock"), what=f"{name} ({path.name})", timeout=lock_timeout):
-        if path.exists() and not retrain:
-            try:
-                state = _load(path, key, model, check)
-            except CheckpointError as e:
-                _move_aside(path, f"unusable cache file {path} ({e})")
-            else:
-                model.load_state_dict(state["model"])
-                if verbose:
-                    print(f"{name}: loaded the trained model from the cache ({path.name})")
-                return CachedRun(model, state["history"], path, key, trained=False, params=params)
-        return _train_and_store(name, params, build, train, model, path, key, ckpt, verbose)
 
 
 def _check_keyed_placement(model: torch.nn.Module, name: str) -> None:
@@ -524,65 +348,6 @@ def _check_keyed_placement(model: torch.nn.Module, name: str) -> None:
             f"by torch's defaults ({where[0]}, {where[1]}); build it with the defaults, or run "
             f"under autoencode.compute_on({p.device.type!r}, {str(p.dtype)!r})"
         )
-
-
-def _note_holder(lock: Path, text: str) -> None:
-    """Write who holds ``lock`` into the lock file (best effort: it only serves the messages)."""
-    with contextlib.suppress(OSError):
-        lock.write_text(text)
-
-
-@contextlib.contextmanager
-def _exclusive(lock: Path, what: str = "", timeout: float | None = LOCK_TIMEOUT) -> Iterator[None]:
-    """An exclusive lock on the file ``lock`` (``filelock.FileLock``), held for the block.
-
-    A process that finds the lock taken prints (on stderr) what it waits for, the lock file and
-    the process holding it, and again when it gets it. After ``timeout`` seconds (None: no
-    limit) it raises :class:`TimeoutError`.
-    """
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout >= 0):
-        raise ValueError(
-            f"lock_timeout must be a number of seconds >= 0, or None to wait without a limit, "
-            f"got {timeout!r}"
-        )
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    file_lock = FileLock(lock)
-    try:
-        file_lock.acquire(timeout=0)
-    except Timeout:
-        try:
-            holder = lock.read_text().strip()
-        except OSError:
-            holder = ""
-        holder = f" (held by {holder})" if holder else ""
-        print(
-            f"autoencode.cache: waiting for another process that is training "
-            f"{what or 'this run'}: lock file {lock}{holder}; this process will load its "
-            f"result when it finishes",
-            file=sys.stderr,
-            flush=True,
-        )
-        t0 = time.monotonic()
-        try:
-            file_lock.acquire(timeout=-1 if timeout is None else timeout)
-        except Timeout:
-            raise TimeoutError(
-                f"autoencode.cache: waited {time.monotonic() - t0:.0f} s for the lock file "
-                f"{lock}{holder}, which another process training {what or 'this run'} still "
-                f"holds: let that process finish (or end it if it is stuck) and run again, or "
-                f"pass a larger lock_timeout"
-            ) from None
-        print(
-            f"autoencode.cache: got the lock {lock.name} after {time.monotonic() - t0:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
-    try:
-        _note_holder(lock, f"process {os.getpid()}\n")
-        yield
-    finally:
-        _note_holder(lock, "")
-        file_lock.release()
 
 
 def _check_training_checkpoint(ckpt: Path, model: AutoencODE) -> None:

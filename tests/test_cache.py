@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import autoencode as ae
-from autoencode import cache
+from autoencode import cache, fingerprint
 
 # Each test runs on every device this machine has (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("on_device")
@@ -186,7 +186,9 @@ def test_the_fingerprint_ignores_docstrings_comments_and_layout(tmp_path):
 
 
 def _hashed(entry):
-    return {p.relative_to(cache.PACKAGE_DIR).as_posix() for p in cache.training_modules(entry)}
+    return {
+        p.relative_to(fingerprint.PACKAGE_DIR).as_posix() for p in cache.training_modules(entry)
+    }
 
 
 def test_the_mnist_model_hashes_its_training_code_only():
@@ -234,9 +236,11 @@ def test_the_mnist_model_hashes_its_training_code_only():
     assert not any(p.startswith("plotting/") for p in hashed)
     # the same entry named by its module name or its path
     assert _hashed("autoencode.experiments.mnist_model") == hashed
-    assert _hashed(cache.PACKAGE_DIR / "experiments" / "mnist_model.py") == hashed
+    assert _hashed(fingerprint.PACKAGE_DIR / "experiments" / "mnist_model.py") == hashed
     assert _hashed("cache") == {
         "cache.py",
+        "fingerprint.py",
+        "store_lock.py",
         "arguments.py",
         "model.py",
         "layouts.py",
@@ -292,7 +296,7 @@ def fake_package(root):
 
 def test_training_modules_follow_relative_imports_in_subpackages(tmp_path, monkeypatch):
     fake_package(tmp_path)
-    monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", tmp_path)
     assert sorted(_hashed("experiments.fig")) == [
         "checkpoint.py",
         "data.py",
@@ -309,7 +313,7 @@ def test_training_modules_follow_relative_imports_in_subpackages(tmp_path, monke
 
 def test_editing_analysis_keeps_the_key_and_editing_training_code_changes_it(tmp_path, monkeypatch):
     fake_package(tmp_path)
-    monkeypatch.setattr(cache, "PACKAGE_DIR", tmp_path)
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", tmp_path)
 
     def key():
         return cache.cache_path("run", {"a": 1}, tmp_path / "store", entry="experiments.fig").name

@@ -21,8 +21,6 @@ FUNCTION_LINES = 80
 #: split goes with a re-run of the sweeps' carry-over (``python -m autoencode sweep book
 #: --carry-over``), not on its own.
 OVER_THE_LIMIT = {
-    "cache.py": "the store, its keys, the code fingerprint and the lock, in one module",
-    "cache.py::cached_fit": "load, or train under the lock and store",
     "model.py::AutoencODE": "its checks of settings and batches, and the layout's delegations",
     "architecture.py::Architecture": "its constructors (widths, phases, U-net) build the masks",
 }
