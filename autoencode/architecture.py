@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .arguments import sequence, whole, whole_list
+from .arguments import sequence, whole
+from .masks import phase_widths, unet_blocks, unet_masks, widths_masks
 
 __all__ = ["Architecture", "Segment"]
 
@@ -132,23 +133,7 @@ class Architecture:
         ``dim`` defaults to ``max(widths)``; ``order`` says which components
         stay active (state k keeps ``order[:widths[k]]``).
         """
-        widths = whole_list(widths, "widths")
-        if len(widths) < 2:
-            raise ValueError(
-                f"widths must give one width per state, at least 2 (L + 1 with L >= 1 "
-                f"layer), got {len(widths)}"
-            )
-        for k, w in enumerate(widths):
-            if w <= 0:
-                raise ValueError(f"state {k}: width {w}; widths must be at least 1")
-        d = whole(dim, "dim", 1) if dim is not None else max(widths)
-        perm = _check_order(order, d)
-        masks = torch.zeros(len(widths), d, dtype=torch.bool, device="cpu")
-        for k, w in enumerate(widths):
-            if w > d:
-                raise ValueError(f"state {k}: width {w} exceeds the state dimension d = {d}")
-            masks[k, perm[:w]] = True
-        return cls(masks, skips=skips)
+        return cls(widths_masks(widths, order, dim), skips=skips)
 
     @classmethod
     def from_phases(
@@ -168,25 +153,7 @@ class Architecture:
         final state x_L takes the last phase's width. Example: ``[2, 1, 2]``
         with L = 20 gives 7 + 7 + 6 layers with the middle phase of width 1.
         """
-        widths = whole_list(widths, "widths")
-        if not widths:
-            raise ValueError("widths is empty: a width profile needs at least one phase width")
-        L = whole(L, "L")
-        if L < 1:
-            raise ValueError(f"L must be at least 1 layer, got L = {L}")
-        if lengths is None:
-            if L < len(widths):
-                raise ValueError(f"L = {L} layers cannot hold {len(widths)} phases")
-            q, r = divmod(L, len(widths))
-            lengths = [q + (1 if i < r else 0) for i in range(len(widths))]
-        lengths = whole_list(lengths, "lengths")
-        if len(lengths) != len(widths):
-            raise ValueError(f"{len(lengths)} phase lengths for {len(widths)} phase widths")
-        if any(n < 1 for n in lengths):
-            raise ValueError(f"phase lengths must be at least 1 layer, got {lengths}")
-        if sum(lengths) != L:
-            raise ValueError(f"phase lengths {lengths} add up to {sum(lengths)}, not L = {L}")
-        per_state = [w for w, n in zip(widths, lengths) for _ in range(n)] + [widths[-1]]
+        per_state = phase_widths(widths, L, lengths)
         return cls.from_widths(per_state, order=order, dim=dim, skips=skips)
 
     @classmethod
@@ -202,17 +169,7 @@ class Architecture:
     def unet_blocks(levels: Sequence[int]) -> list[tuple[int, int]]:
         """The component ranges ``(start, stop)`` of :meth:`unet`'s state: the main block first,
         then the copy block M_l of each level l above the bottleneck."""
-        levels = whole_list(levels, "levels", 1)
-        if len(levels) < 2:
-            raise ValueError(
-                f"levels must list at least two main-path widths (the last is the "
-                f"bottleneck), got {levels}"
-            )
-        blocks, start = [(0, levels[0])], levels[0]
-        for w in levels[:-1]:
-            blocks.append((start, start + w))
-            start += w
-        return blocks
+        return unet_blocks(levels)
 
     @classmethod
     def unet(cls, levels: Sequence[int], states_per_level: int = 3) -> Architecture:
@@ -236,40 +193,8 @@ class Architecture:
 
         Example: ``Architecture.unet([4, 3, 2])`` has d = 11, L = 15 and skips (2, 12), (5, 9).
         """
-        blocks = cls.unet_blocks(levels)
-        levels = whole_list(levels, "levels", 1)
-        if max(levels) > levels[0]:
-            raise ValueError(
-                f"levels {levels}: every main-path width must be at most the first, "
-                f"{levels[0]} (the main block)"
-            )
-        n = whole(states_per_level, "states_per_level")
-        if n < 2:
-            raise ValueError(
-                f"states_per_level must be at least 2 (a level switches its copy "
-                f"block in its own layer), got {n}"
-            )
-        b, d = len(levels) - 1, blocks[-1][1]
-
-        def mask(main_width: int, copies) -> torch.Tensor:
-            m = torch.zeros(d, dtype=torch.bool, device="cpu")
-            m[:main_width] = True
-            for c in copies:
-                m[blocks[c + 1][0] : blocks[c + 1][1]] = True
-            return m
-
-        states, source, target = [], {}, {}
-        for lv in range(b):  # encoder, level l
-            states += [mask(levels[lv], range(lv))] * (n - 1)
-            source[lv] = len(states)
-            states.append(mask(levels[lv], range(lv + 1)))  # M_l switched on
-        states += [mask(levels[b], range(b))] * n  # bottleneck of the main path
-        for lv in reversed(range(b)):  # decoder, level l
-            target[lv] = len(states)
-            states.append(mask(levels[lv], range(lv + 1)))  # main widens, M_l read here
-            states += [mask(levels[lv], range(lv))] * (n - 1)  # M_l switched off
-        states.append(states[-1])  # x_L
-        return cls(torch.stack(states), skips=[(source[lv], target[lv]) for lv in range(b)])
+        masks, skips = unet_masks(levels, states_per_level)
+        return cls(masks, skips=skips)
 
     # -- derived quantities -------------------------------------------------
     @property
@@ -349,27 +274,6 @@ class Architecture:
             and torch.equal(self.masks, other.masks)
             and self.skips == other.skips
         )
-
-
-def _check_order(order, d: int) -> torch.Tensor:
-    if order is None:
-        return torch.arange(d, device="cpu")
-    allowed = f"order must be a permutation of range({d}) (a sequence of whole numbers)"
-    if isinstance(order, (str, bytes)):
-        raise TypeError(f"{allowed}, got a string")
-    try:
-        perm = torch.as_tensor(order, device="cpu").flatten()
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{allowed} ({e})") from None
-    if perm.dtype == torch.bool or perm.is_complex():
-        raise TypeError(f"{allowed}, got {perm.dtype} values")
-    if perm.is_floating_point():
-        if not bool(torch.all(torch.isfinite(perm) & (perm == perm.floor()))):
-            raise ValueError(f"{allowed}; got non-whole entries")
-    perm = perm.long()
-    if perm.numel() != d or not torch.equal(torch.sort(perm).values, torch.arange(d, device="cpu")):
-        raise ValueError(f"order must be a permutation of range({d}), got {perm.numel()} entries")
-    return perm
 
 
 def _compress(widths: list[int]) -> str:

@@ -389,7 +389,9 @@ def train_f64(model, checkpoint):
 CPU_ON_PURPOSE = {
     "architecture.py": "an Architecture is a description: its masks live on the CPU, the model "
     "copies them to its own device",
-    "model.py": "the initial weights are drawn from a seeded CPU generator, then moved",
+    "masks.py": "the masks the constructors of an Architecture build, on the CPU as its own",
+    "model.py": "the internal order is read from the architecture's masks, on the CPU",
+    "initial_weights.py": "the initial weights are drawn from a seeded CPU generator, then moved",
     "data/toy2d.py": "the data sets are drawn from seeded CPU generators, then moved",
     "ncode.py": "N-CODE's initial weights and batch orders: seeded CPU draws",
     "analysis.py": "Delta's probes and jacobian_rank's input: seeded CPU draws, then moved",
