@@ -160,7 +160,7 @@ class MethodsRuns:
     reach: dict[str, tuple[int, float] | None]
     sec_step: dict[str, float]
     n_iter: dict[str, int]
-    #: :func:`~autoencode.experiments.mnist_methods.step_pilot` from the initial weights and
+    #: ``step_pilot`` from the initial weights and
     #: from the proximal run's last ones.
     pilot: dict[str, list[dict[str, float]]]
 
